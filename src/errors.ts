@@ -40,6 +40,7 @@ export const ERRORS = {
   TSGUN_ERR_WORKER_BOOT: { message: 'Worker failed to boot', exitCode: EXIT.BOOT },
   TSGUN_ERR_PIDFILE: { message: 'Cannot write pid file', exitCode: EXIT.ERROR },
   TSGUN_ERR_ALREADY_CLOSED: { message: 'Server is already closed', exitCode: EXIT.ERROR },
+  TSGUN_ERR_USAGE: { message: 'Invalid command line', exitCode: EXIT.USAGE },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

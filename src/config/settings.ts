@@ -1,0 +1,494 @@
+/**
+ * The settings table: every tsgun setting declared once (gunicorn's config.py model). The CLI
+ * parser, environment variables, config file keys, validation, `--print-config` and
+ * docs/settings.md are all derived from it; so is the `Settings` type.
+ */
+import {
+  bindItem,
+  directory,
+  flag,
+  integer,
+  ipOrNetworkItem,
+  keyValueItem,
+  list,
+  oneOf,
+  optionalText,
+  seconds,
+  text,
+  type Codec,
+  type ParseContext,
+} from './codecs.js';
+import type { HookName, Hooks } from './hooks.js';
+
+export const SECTIONS = [
+  'Server socket',
+  'Worker processes',
+  'HTTP limits',
+  'Logging',
+  'Process',
+  'Config',
+  'Hooks',
+] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/**
+ * An environment variable that only replaces the default (gunicorn reads PORT, WEB_CONCURRENCY
+ * and FORWARDED_ALLOW_IPS this way): a config file still wins over it.
+ */
+export interface DefaultEnv {
+  readonly name: string;
+  /** Variable text → raw setting value, when the variable means something else (PORT → bind). */
+  readonly map?: (text: string) => unknown;
+}
+
+export interface ValueSetting<N extends string, T> {
+  readonly kind: 'value';
+  /** The key in `Settings`, config files and library options. */
+  readonly name: N;
+  readonly section: Exclude<Section, 'Hooks'>;
+  /** CLI flags, short first; the first long flag names the setting in messages. Empty = not on the CLI. */
+  readonly flags: readonly string[];
+  /** Placeholder for the value in docs and --help, e.g. INT. */
+  readonly metavar: string;
+  /** Environment variables that override the config file, in priority order. */
+  readonly env: readonly string[];
+  readonly defaultEnv: DefaultEnv | undefined;
+  /** Other config-file keys accepted for this setting (gunicorn's names where they differ). */
+  readonly fileAliases: readonly string[];
+  readonly codec: Codec<T>;
+  /** The default value, or how to compute it from the start context. */
+  readonly default: T | ((ctx: ParseContext) => T);
+  /** How docs show the default when it is computed. */
+  readonly defaultDoc: string | undefined;
+  readonly doc: string;
+  readonly longDoc: string | undefined;
+}
+
+export interface HookSetting<N extends HookName> {
+  readonly kind: 'hook';
+  readonly name: N;
+  readonly section: 'Hooks';
+  /** The call as the docs show it, e.g. `preFork(master, worker)`. */
+  readonly signature: string;
+  readonly fileAliases: readonly string[];
+  readonly doc: string;
+  readonly longDoc: string | undefined;
+}
+
+interface ValueInit<N extends string, T> {
+  readonly name: N;
+  readonly section: Exclude<Section, 'Hooks'>;
+  readonly flags?: readonly string[];
+  readonly metavar?: string;
+  readonly env?: readonly string[];
+  readonly defaultEnv?: DefaultEnv;
+  readonly fileAliases?: readonly string[];
+  readonly codec: Codec<T>;
+  readonly default: NoInfer<T> | ((ctx: ParseContext) => NoInfer<T>);
+  readonly defaultDoc?: string;
+  readonly doc: string;
+  readonly longDoc?: string;
+}
+
+function setting<N extends string, T>(init: ValueInit<N, T>): ValueSetting<N, T> {
+  return {
+    kind: 'value',
+    name: init.name,
+    section: init.section,
+    flags: init.flags ?? [],
+    metavar: init.metavar ?? (init.codec.cliType === 'boolean' ? '' : 'STRING'),
+    env: init.env ?? [],
+    defaultEnv: init.defaultEnv,
+    fileAliases: init.fileAliases ?? [],
+    codec: init.codec,
+    default: init.default,
+    defaultDoc: init.defaultDoc,
+    doc: init.doc,
+    longDoc: init.longDoc,
+  };
+}
+
+function hook<N extends HookName>(name: N, signature: string, doc: string, longDoc?: string): HookSetting<N> {
+  return { kind: 'hook', name, section: 'Hooks', signature, fileAliases: [], doc, longDoc };
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
+export const WORKER_CLASSES = ['sync', 'async'] as const;
+
+export const SETTINGS = [
+  // ── Server socket ───────────────────────────────────────────────────────────────────────
+  setting({
+    name: 'bind',
+    section: 'Server socket',
+    flags: ['-b', '--bind'],
+    metavar: 'ADDRESS',
+    env: ['TSGUN_BIND'],
+    defaultEnv: { name: 'PORT', map: (port) => [`0.0.0.0:${port}`] },
+    codec: list('address list', bindItem, { envSplit: 'comma', commaStrings: false, repeatable: true }),
+    default: ['127.0.0.1:8000'],
+    doc: 'The socket to listen on; repeat to listen on several.',
+    longDoc:
+      'Forms: `HOST:PORT`, `HOST` (port 8000), `[IPv6]:PORT`, `:PORT` or `PORT` (all IPv4 interfaces), ' +
+      '`unix:PATH` (a Unix socket), `fd://N` (an inherited, already listening file descriptor). ' +
+      'If `PORT` is set in the environment the default becomes `0.0.0.0:$PORT` (as on Heroku); ' +
+      '`TSGUN_BIND` takes a comma-separated list.',
+  }),
+  setting({
+    name: 'backlog',
+    section: 'Server socket',
+    flags: ['--backlog'],
+    metavar: 'INT',
+    env: ['TSGUN_BACKLOG'],
+    codec: integer(1),
+    default: 2048,
+    doc: 'Maximum number of pending connections.',
+    longDoc: 'Passed to listen(); the kernel caps it at `net.core.somaxconn`. Typical values are 64-2048.',
+  }),
+  setting({
+    name: 'forwardedAllowIps',
+    section: 'Server socket',
+    flags: ['--forwarded-allow-ips'],
+    metavar: 'IPS',
+    env: ['TSGUN_FORWARDED_ALLOW_IPS'],
+    defaultEnv: { name: 'FORWARDED_ALLOW_IPS' },
+    codec: list('address list', ipOrNetworkItem, { envSplit: 'comma', commaStrings: true, repeatable: false }),
+    default: ['127.0.0.1', '::1'],
+    doc: 'Front-end proxy addresses trusted to set the X-Forwarded-* headers.',
+    longDoc:
+      'A comma-separated list of IP addresses or CIDR networks. `*` trusts every peer: use it only ' +
+      'when nothing but your proxy can reach tsgun. Unix-socket peers are always trusted.',
+  }),
+  setting({
+    name: 'proxyProtocol',
+    section: 'Server socket',
+    flags: ['--proxy-protocol'],
+    env: ['TSGUN_PROXY_PROTOCOL'],
+    codec: flag(),
+    default: false,
+    doc: 'Expect a PROXY protocol header (HAProxy, AWS NLB) at the start of each connection.',
+    longDoc: 'The client address it carries replaces the socket peer address, for trusted peers only (see `forwardedAllowIps`).',
+  }),
+
+  // ── Worker processes ────────────────────────────────────────────────────────────────────
+  setting({
+    name: 'workers',
+    section: 'Worker processes',
+    flags: ['-w', '--workers'],
+    metavar: 'INT',
+    env: ['TSGUN_WORKERS'],
+    defaultEnv: { name: 'WEB_CONCURRENCY' },
+    codec: integer(1),
+    default: 1,
+    doc: 'Number of worker processes.',
+    longDoc:
+      'For `sync` workers (one request at a time each) start with 2-4 per CPU core and tune with a load ' +
+      'test; `async` workers need about one per core. `WEB_CONCURRENCY` (set by some platforms) changes the default.',
+  }),
+  setting({
+    name: 'workerClass',
+    section: 'Worker processes',
+    flags: ['-k', '--worker-class'],
+    metavar: 'sync|async',
+    env: ['TSGUN_WORKER_CLASS'],
+    codec: oneOf(WORKER_CLASSES),
+    default: 'sync',
+    doc: 'Worker type: `sync` runs one request at a time per worker, `async` runs many at once.',
+    longDoc:
+      '`sync` is gunicorn\'s model: a slow request occupies its worker, so the master\'s timeout can find ' +
+      'stuck code. `async` suits apps that await I/O.',
+  }),
+  setting({
+    name: 'workerConnections',
+    section: 'Worker processes',
+    flags: ['--worker-connections'],
+    metavar: 'INT',
+    env: ['TSGUN_WORKER_CONNECTIONS'],
+    codec: integer(1),
+    default: 1000,
+    doc: 'Maximum number of simultaneous client connections per worker.',
+  }),
+  setting({
+    name: 'timeout',
+    section: 'Worker processes',
+    flags: ['-t', '--timeout'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_TIMEOUT'],
+    codec: seconds(),
+    default: 30,
+    doc: 'Workers silent for more than this many seconds are killed and restarted (0 = never).',
+    longDoc: 'A worker is silent when its event loop cannot send its heartbeat, e.g. while a request blocks on CPU.',
+  }),
+  setting({
+    name: 'gracefulTimeout',
+    section: 'Worker processes',
+    flags: ['--graceful-timeout'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_GRACEFUL_TIMEOUT'],
+    codec: seconds(),
+    default: 30,
+    doc: 'Seconds a stopping worker has to finish its requests before it is killed.',
+    longDoc: 'Applies to SIGTERM, reloads, max-requests restarts and scaling down.',
+  }),
+  setting({
+    name: 'keepalive',
+    section: 'Worker processes',
+    flags: ['--keep-alive', '--keepalive'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_KEEPALIVE'],
+    codec: seconds(),
+    default: 2,
+    doc: 'Seconds to wait for the next request on a keep-alive connection (0 = close after each response).',
+    longDoc: 'Behind a load balancer, set it above the balancer\'s idle timeout.',
+  }),
+  setting({
+    name: 'maxRequests',
+    section: 'Worker processes',
+    flags: ['--max-requests'],
+    metavar: 'INT',
+    env: ['TSGUN_MAX_REQUESTS'],
+    codec: integer(0),
+    default: 0,
+    doc: 'Restart a worker gracefully after it served this many requests (0 = never).',
+    longDoc: 'A simple guard against memory leaks.',
+  }),
+  setting({
+    name: 'maxRequestsJitter',
+    section: 'Worker processes',
+    flags: ['--max-requests-jitter'],
+    metavar: 'INT',
+    env: ['TSGUN_MAX_REQUESTS_JITTER'],
+    codec: integer(0),
+    default: 0,
+    doc: 'Add a random 0..N to each worker\'s max-requests so workers do not all restart at once.',
+  }),
+
+  // ── HTTP limits ─────────────────────────────────────────────────────────────────────────
+  setting({
+    name: 'limitRequestLine',
+    section: 'HTTP limits',
+    flags: ['--limit-request-line'],
+    metavar: 'INT',
+    env: ['TSGUN_LIMIT_REQUEST_LINE'],
+    codec: integer(0, 8190),
+    default: 4094,
+    doc: 'Maximum size in bytes of the request line (0 = unlimited); larger requests get 414.',
+  }),
+  setting({
+    name: 'limitRequestFields',
+    section: 'HTTP limits',
+    flags: ['--limit-request-fields'],
+    metavar: 'INT',
+    env: ['TSGUN_LIMIT_REQUEST_FIELDS'],
+    codec: integer(0, 32768),
+    default: 100,
+    doc: 'Maximum number of header fields in a request (0 = unlimited); more get 431.',
+  }),
+  setting({
+    name: 'limitRequestFieldSize',
+    section: 'HTTP limits',
+    flags: ['--limit-request-field-size'],
+    metavar: 'INT',
+    env: ['TSGUN_LIMIT_REQUEST_FIELD_SIZE'],
+    codec: integer(0),
+    default: 8190,
+    doc: 'Maximum size in bytes of one header line (0 = unlimited); larger get 431.',
+  }),
+
+  // ── Logging ─────────────────────────────────────────────────────────────────────────────
+  setting({
+    name: 'accessLogfile',
+    section: 'Logging',
+    flags: ['--access-logfile'],
+    metavar: 'FILE',
+    env: ['TSGUN_ACCESS_LOGFILE'],
+    fileAliases: ['accesslog'],
+    codec: optionalText(),
+    default: null,
+    doc: 'Access log file (`-` = stdout); no access log when unset.',
+  }),
+  setting({
+    name: 'accessLogFormat',
+    section: 'Logging',
+    flags: ['--access-log-format'],
+    metavar: 'FORMAT',
+    env: ['TSGUN_ACCESS_LOG_FORMAT'],
+    codec: text(),
+    default: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
+    doc: 'Access log line format, in gunicorn\'s `%(name)s` syntax.',
+    longDoc:
+      'Atoms: `h` remote address, `l` `-`, `u` user, `t` date, `r` request line, `m` method, `U` path, ' +
+      '`q` query, `H` protocol, `s` status, `B` body bytes, `b` body bytes or `-`, `f` referer, ' +
+      '`a` user agent, `T` seconds, `M` milliseconds, `D` microseconds, `L` decimal seconds, `p` pid, ' +
+      '`{name}i` request header, `{name}o` response header, `{name}e` environment variable.',
+  }),
+  setting({
+    name: 'errorLogfile',
+    section: 'Logging',
+    flags: ['--error-logfile', '--log-file'],
+    metavar: 'FILE',
+    env: ['TSGUN_ERROR_LOGFILE'],
+    fileAliases: ['errorlog'],
+    codec: text(),
+    default: '-',
+    doc: 'Error log file (`-` = stderr).',
+  }),
+  setting({
+    name: 'logLevel',
+    section: 'Logging',
+    flags: ['--log-level'],
+    metavar: 'LEVEL',
+    env: ['TSGUN_LOG_LEVEL'],
+    codec: oneOf(LOG_LEVELS, { warn: 'warning' }),
+    default: 'info',
+    doc: 'Minimum level of error-log messages: debug, info, warning (or warn), error, critical.',
+  }),
+
+  // ── Process ─────────────────────────────────────────────────────────────────────────────
+  setting({
+    name: 'pidfile',
+    section: 'Process',
+    flags: ['-p', '--pid'],
+    metavar: 'FILE',
+    env: ['TSGUN_PIDFILE'],
+    codec: optionalText(),
+    default: null,
+    doc: 'Write the master\'s process id to this file; removed on exit.',
+  }),
+  setting({
+    name: 'chdir',
+    section: 'Process',
+    flags: ['--chdir'],
+    metavar: 'DIR',
+    env: ['TSGUN_CHDIR'],
+    codec: directory(),
+    default: (ctx) => ctx.cwd,
+    defaultDoc: 'the current directory',
+    doc: 'Change to this directory before loading the app.',
+  }),
+  setting({
+    name: 'rawEnv',
+    section: 'Process',
+    flags: ['-e', '--env'],
+    metavar: 'KEY=VALUE',
+    env: ['TSGUN_ENV'],
+    fileAliases: ['env'],
+    codec: list('KEY=VALUE list', keyValueItem, { envSplit: 'shell', commaStrings: false, repeatable: true }),
+    default: [],
+    doc: 'Set an environment variable for the server and its workers; repeatable.',
+    longDoc: '`TSGUN_ENV` holds several, separated by spaces, with shell quoting: `A=1 "B=two words"`.',
+  }),
+  setting({
+    name: 'preloadApp',
+    section: 'Process',
+    flags: ['--preload'],
+    env: ['TSGUN_PRELOAD'],
+    fileAliases: ['preload'],
+    codec: flag(),
+    default: false,
+    doc: 'Load the app once in the master before forking, so a broken app fails before any worker starts.',
+    longDoc: 'Workers are fresh Node processes, so unlike gunicorn no memory is shared with them.',
+  }),
+  setting({
+    name: 'reload',
+    section: 'Process',
+    flags: ['--reload'],
+    env: ['TSGUN_RELOAD'],
+    codec: flag(),
+    default: false,
+    doc: 'Restart workers when the application\'s files change (development only).',
+  }),
+
+  // ── Config ──────────────────────────────────────────────────────────────────────────────
+  setting({
+    name: 'config',
+    section: 'Config',
+    flags: ['-c', '--config'],
+    metavar: 'FILE',
+    env: ['TSGUN_CONFIG'],
+    codec: optionalText(),
+    default: null,
+    defaultDoc: './tsgun.config.js, .mjs, .cjs or .ts, if present',
+    doc: 'The config file: a JS module exporting settings and hooks.',
+    longDoc:
+      'It may export an object (default export, `module.exports`, or named exports) or a function ' +
+      '(sync or async) returning one. Keys may be camelCase, kebab-case or snake_case. ' +
+      'A `.ts` file needs a Node version that can strip types (22.6+ with `--experimental-strip-types`, 23.6+).',
+  }),
+  setting({
+    name: 'checkConfig',
+    section: 'Config',
+    flags: ['--check-config'],
+    codec: flag(),
+    default: false,
+    doc: 'Check the configuration and that the app loads, then exit.',
+  }),
+  setting({
+    name: 'printConfig',
+    section: 'Config',
+    flags: ['--print-config'],
+    codec: flag(),
+    default: false,
+    doc: 'Print the resolved configuration, then exit.',
+  }),
+
+  // ── Hooks (config file only) ────────────────────────────────────────────────────────────
+  hook('onStarting', 'onStarting(master)', 'Called in the master before it opens sockets and forks workers.'),
+  hook('onReload', 'onReload(master)', 'Called in the master on SIGHUP, before new workers start.'),
+  hook('whenReady', 'whenReady(master)', 'Called in the master once the first workers are ready to serve.'),
+  hook('preFork', 'preFork(master, worker)', 'Called in the master just before a worker is forked.'),
+  hook('postFork', 'postFork(master, worker)', 'Called in the master just after a worker was forked.'),
+  hook('postWorkerInit', 'postWorkerInit(worker)', 'Called in a worker after it loaded the app, before it serves.'),
+  hook('workerInt', 'workerInt(worker)', 'Called in a worker when it receives SIGINT or SIGQUIT.'),
+  hook('workerAbort', 'workerAbort(worker)', 'Called in a worker when the master aborts it for missing its timeout.'),
+  hook('preRequest', 'preRequest(worker, req)', 'Called in a worker before each request reaches the app.'),
+  hook('postRequest', 'postRequest(worker, req, res)', 'Called in a worker after each response finished.'),
+  hook('childExit', 'childExit(master, worker)', 'Called in the master when a worker process exited.'),
+  hook('workerExit', 'workerExit(master, worker)', 'Called in the master after a worker exited and was cleaned up.'),
+  hook(
+    'nworkersChanged',
+    'nworkersChanged(master, newValue, oldValue)',
+    'Called in the master when the number of workers changes (oldValue is undefined the first time).',
+  ),
+  hook('onExit', 'onExit(master)', 'Called in the master just before it exits.'),
+] as const;
+
+export type SettingEntry = (typeof SETTINGS)[number];
+type ValueEntry = Extract<SettingEntry, { readonly kind: 'value' }>;
+type HookEntry = Extract<SettingEntry, { readonly kind: 'hook' }>;
+
+/** The serializable settings (what the master sends to workers as JSON); hooks are apart. */
+export type Settings = {
+  readonly [E in ValueEntry as E['name']]: E extends ValueSetting<string, infer T> ? T : never;
+};
+export type SettingName = keyof Settings;
+
+/** Any value setting, for code that walks the table. */
+export type AnyValueSetting = ValueSetting<SettingName, unknown>;
+export type AnyHookSetting = HookSetting<HookName>;
+
+/** What config files and library options may give: lists may also be one string. */
+export type SettingsInput = {
+  readonly [K in SettingName]?: Settings[K] extends readonly string[] ? Settings[K] | string : Settings[K];
+};
+
+// Compile-time checks that the table and the Hooks interface name the same hooks.
+type AssertNever<T extends never> = T;
+export type HooksMissingFromTable = AssertNever<Exclude<keyof Hooks, HookEntry['name']>>;
+
+export const VALUE_SETTINGS: readonly AnyValueSetting[] = SETTINGS.filter(
+  (entry): entry is ValueEntry => entry.kind === 'value',
+);
+export const HOOK_SETTINGS: readonly AnyHookSetting[] = SETTINGS.filter(
+  (entry): entry is HookEntry => entry.kind === 'hook',
+);
+
+/** How messages name a setting: its first long flag, else its key. */
+export function settingLabel(entry: AnyValueSetting | AnyHookSetting): string {
+  if (entry.kind === 'hook') return entry.name;
+  return entry.flags.find((f) => f.startsWith('--')) ?? entry.name;
+}
+
+/** The default value of a setting for a start directory. */
+export function defaultValue(entry: AnyValueSetting, ctx: ParseContext): unknown {
+  return typeof entry.default === 'function' ? (entry.default as (c: ParseContext) => unknown)(ctx) : entry.default;
+}

@@ -1,0 +1,58 @@
+/**
+ * The master ↔ worker contract: every message on the cluster IPC channel that tsgun sends
+ * carries a `tsgun` discriminant, so messages the user's own code sends are left alone.
+ */
+import type { Settings } from '../config/index.js';
+
+/** Serialised into the worker's environment at fork (functions cannot cross; hooks are re-read from the config file). */
+export interface WorkerBoot {
+  readonly app: string;
+  readonly settings: Settings;
+  readonly configFile: string | undefined;
+  /** Monotonic worker number assigned by the master (gunicorn's `age`). */
+  readonly age: number;
+  readonly listenerCount: number;
+}
+
+export const WORKER_BOOT_ENV = 'TSGUN_WORKER_BOOT';
+
+export type BootErrorKind = 'app-load' | 'listen' | 'hook' | 'internal';
+
+export type WorkerMessage =
+  /** Asks for the listening sockets once the app has loaded. */
+  | { readonly tsgun: 'want-listeners' }
+  /** App loaded and listening on every socket. */
+  | { readonly tsgun: 'ready' }
+  | { readonly tsgun: 'boot-error'; readonly kind: BootErrorKind; readonly message: string; readonly stack?: string | undefined }
+  /** Liveness from the event loop, the request in progress if any (for timeout logs), counters since start. */
+  | {
+      readonly tsgun: 'heartbeat';
+      readonly busy?: RequestInProgress | undefined;
+      readonly requests: number;
+      readonly connections: number;
+    };
+
+export interface RequestInProgress {
+  readonly method: string;
+  readonly url: string;
+  /** Date.now() when it started. */
+  readonly since: number;
+}
+
+export type MasterMessage =
+  /** One listening socket, sent with its handle. */
+  | { readonly tsgun: 'listener'; readonly index: number; readonly bind: string }
+  | { readonly tsgun: 'stop'; readonly graceful: boolean }
+  | { readonly tsgun: 'reopen-logs' };
+
+function hasTag(value: unknown): value is { tsgun: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { tsgun?: unknown }).tsgun === 'string';
+}
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return hasTag(value);
+}
+
+export function isMasterMessage(value: unknown): value is MasterMessage {
+  return hasTag(value);
+}

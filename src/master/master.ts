@@ -1,0 +1,519 @@
+/**
+ * The master (gunicorn's arbiter): holds the listening sockets, forks and supervises workers,
+ * never serves a request. Signal handlers and worker events only enqueue a command; one loop
+ * drains the queue, reaps dead workers, kills hung ones and tops the pool up.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { EXIT, WORKER_EXIT, TsgunError, errorMessage } from '../errors.js';
+import { isWorkerMessage, WORKER_BOOT_ENV, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
+import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
+import type { Logger, LogFiles } from '../log/logger.js';
+import { runHook } from '../hooks/run-hook.js';
+import { openListeners, closeListeners, inheritedBinds, type Listener, type ListenerAddress } from './listeners.js';
+import { PidFile } from './pidfile.js';
+import { WorkerRecord, type StopReason } from './worker-record.js';
+import { RespawnBackoff } from './respawn-backoff.js';
+
+export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'CHLD';
+
+const SIGNALS: Readonly<Record<MasterCommand, NodeJS.Signals | undefined>> = {
+  TERM: 'SIGTERM',
+  INT: 'SIGINT',
+  QUIT: 'SIGQUIT',
+  HUP: 'SIGHUP',
+  TTIN: 'SIGTTIN',
+  TTOU: 'SIGTTOU',
+  USR1: 'SIGUSR1',
+  CHLD: undefined,
+};
+
+/** How often the loop wakes with nothing queued, to check timeouts. */
+const TICK_MS = 1000;
+/** After SIGABRT to a hung worker, how long before SIGKILL. */
+const ABORT_GRACE_MS = 1000;
+
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
+
+export interface MasterOptions {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  readonly logFiles: LogFiles;
+  readonly version: string;
+  /** The CLI installs process signal handlers; an embedding service keeps its own. */
+  readonly handleSignals: boolean;
+  /** Re-reads the configuration on reload (HUP); without it the current one is reused. */
+  readonly reloadConfig?: () => Promise<ResolvedConfig>;
+}
+
+export interface MasterEvents {
+  'worker:ready': [info: { pid: number; age: number }];
+  'worker:exit': [info: { pid: number; age: number; code: number | null; signal: string | null }];
+}
+
+export class Master extends EventEmitter<MasterEvents> {
+  readonly #log: Logger;
+  readonly #logFiles: LogFiles;
+  readonly #version: string;
+  readonly #handleSignals: boolean;
+  readonly #reloadConfig: (() => Promise<ResolvedConfig>) | undefined;
+  #config: ResolvedConfig;
+  #listeners: Listener[] = [];
+  #pidfile: PidFile | undefined;
+  readonly #workers = new Map<number, WorkerRecord>();
+  readonly #queue: MasterCommand[] = [];
+  #wake: (() => void) | undefined;
+  #target: number;
+  #age = 0;
+  #generation = 0;
+  /** Generation being started by a reload, until all its workers are ready. */
+  #pendingGeneration: number | undefined;
+  #stopping: { graceful: boolean } | undefined;
+  #exitCode: number = EXIT.OK;
+  #haltError: TsgunError | undefined;
+  readonly #backoff = new RespawnBackoff();
+  readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
+  readonly #ready: Promise<void>;
+  #resolveReady!: () => void;
+  #rejectReady!: (err: Error) => void;
+  #isReady = false;
+  #done: Promise<number> | undefined;
+
+  constructor(options: MasterOptions) {
+    super();
+    this.#config = options.config;
+    this.#log = options.log;
+    this.#logFiles = options.logFiles;
+    this.#version = options.version;
+    this.#handleSignals = options.handleSignals;
+    this.#reloadConfig = options.reloadConfig;
+    this.#target = options.config.settings.workers;
+    this.#ready = new Promise((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    // A caller that only awaits `done` must not see an unhandled rejection from `ready`.
+    this.#ready.catch(() => undefined);
+  }
+
+  get addresses(): readonly ListenerAddress[] {
+    return this.#listeners.map((l) => l.info);
+  }
+
+  /** Resolves once every initial worker is ready; rejects if they cannot boot. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  get workerPids(): number[] {
+    return [...this.#workers.values()].filter((r) => r.state === 'ready').map((r) => r.pid);
+  }
+
+  /** Resolves with the exit code once the master has stopped (after `start()`). */
+  get done(): Promise<number> {
+    if (!this.#done) throw new Error('Master.start() has not been called');
+    return this.#done;
+  }
+
+  /** Opens the sockets (failing fast), writes the pid file, starts the loop; see `ready` and `done`. */
+  async start(): Promise<void> {
+    const { settings } = this.#config;
+    await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
+    const binds = inheritedBinds(process.env, process.pid) ?? settings.bind;
+    this.#listeners = await openListeners(binds);
+    try {
+      if (settings.pidfile) {
+        this.#pidfile = new PidFile(settings.pidfile);
+        this.#pidfile.write(process.pid);
+      }
+    } catch (err) {
+      closeListeners(this.#listeners);
+      throw err;
+    }
+    this.#log.info(
+      {
+        version: this.#version,
+        node: process.version,
+        binds: this.#listeners.map((l) => l.info.url),
+        workerClass: settings.workerClass,
+        workers: this.#target,
+      },
+      `Starting tsgun ${this.#version}`,
+    );
+    for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
+    if (this.#handleSignals) this.#installSignals();
+    this.#done = this.#loop();
+  }
+
+  /** Queue a command, as a signal would. */
+  command(cmd: MasterCommand): void {
+    this.#queue.push(cmd);
+    this.#wake?.();
+  }
+
+  /** Set the worker count (TTIN/TTOU do ±1). */
+  scale(n: number): void {
+    const next = Math.max(1, Math.floor(n));
+    const old = this.#target;
+    if (next === old) return;
+    this.#target = next;
+    this.#log.info({ from: old, to: next }, `Scaling workers from ${old} to ${next}`);
+    void runHook(this.#hooks, 'nworkersChanged', this.#log, this.#view(), next, old);
+    this.#wake?.();
+  }
+
+  get #hooks(): Hooks {
+    return this.#config.hooks;
+  }
+
+  #view(): MasterView {
+    return {
+      pid: process.pid,
+      settings: this.#config.settings,
+      log: this.#log,
+      workerCount: this.#target,
+    };
+  }
+
+  #workerView(record: WorkerRecord | undefined, age: number): WorkerView {
+    return { pid: record?.pid ?? 0, id: record?.worker.id ?? 0, age, settings: this.#config.settings, log: this.#log };
+  }
+
+  #installSignals(): void {
+    for (const [cmd, signal] of Object.entries(SIGNALS) as [MasterCommand, NodeJS.Signals | undefined][]) {
+      if (!signal) continue;
+      const handler = (): void => this.command(cmd);
+      this.#signalHandlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  }
+
+  #removeSignals(): void {
+    for (const [signal, handler] of this.#signalHandlers) process.off(signal, handler);
+    this.#signalHandlers.clear();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  async #loop(): Promise<number> {
+    this.#manage();
+    for (;;) {
+      const cmd = this.#queue.shift();
+      if (cmd) await this.#handle(cmd);
+      this.#reap();
+      this.#enforceDeadlines();
+      if (this.#stopping) {
+        if (this.#aliveCount() === 0) break;
+      } else {
+        this.#murderHung();
+        this.#manage();
+      }
+      if (this.#queue.length === 0) await this.#sleep(Math.min(TICK_MS, this.#backoff.msUntilAllowed()) || TICK_MS);
+    }
+    return this.#finish();
+  }
+
+  async #handle(cmd: MasterCommand): Promise<void> {
+    switch (cmd) {
+      case 'TERM':
+        this.#log.info({ signal: 'SIGTERM' }, 'Handling signal: term');
+        this.#beginStop(true);
+        return;
+      case 'INT':
+      case 'QUIT':
+        this.#log.info({ signal: SIGNALS[cmd] }, `Handling signal: ${cmd.toLowerCase()}`);
+        this.#beginStop(false);
+        return;
+      case 'HUP':
+        this.#log.info({ signal: 'SIGHUP' }, 'Handling signal: hup');
+        await this.#reload();
+        return;
+      case 'TTIN':
+        this.scale(this.#target + 1);
+        return;
+      case 'TTOU':
+        this.scale(this.#target - 1);
+        return;
+      case 'USR1':
+        this.#log.info({ signal: 'SIGUSR1' }, 'Reopening log files');
+        this.#logFiles.reopen();
+        for (const r of this.#workers.values()) this.#send(r, { tsgun: 'reopen-logs' });
+        return;
+      case 'CHLD':
+        return; // reaping happens every turn of the loop
+    }
+  }
+
+  #aliveCount(): number {
+    let n = 0;
+    for (const r of this.#workers.values()) if (r.alive) n++;
+    return n;
+  }
+
+  #spawn(): void {
+    const age = ++this.#age;
+    const generation = this.#pendingGeneration ?? this.#generation;
+    void runHook(this.#hooks, 'preFork', this.#log, this.#view(), this.#workerView(undefined, age));
+    const boot: WorkerBoot = {
+      app: this.#config.app ?? '',
+      settings: this.#config.settings,
+      configFile: this.#config.configFile,
+      age,
+      listenerCount: this.#listeners.length,
+    };
+    const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
+    // libuv: after each accept, yield so an idle sibling can take the next pending connection.
+    if (this.#config.settings.workerClass === 'sync') env['UV_TCP_SINGLE_ACCEPT'] = '1';
+    const worker = cluster.fork(env);
+    const record = new WorkerRecord(worker, age, generation);
+    this.#workers.set(worker.id, record);
+    this.#log.info({ worker: age, pid: record.pid }, `Booting worker with pid: ${record.pid}`);
+    void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
+    worker.on('message', (msg: unknown) => {
+      if (isWorkerMessage(msg)) this.#onMessage(record, msg);
+    });
+    worker.on('error', (err) => this.#log.debug({ worker: age, err }, 'worker IPC error'));
+    worker.on('exit', (code, signal) => {
+      record.state = 'exited';
+      record.exitCode = code;
+      record.exitSignal = signal;
+      this.command('CHLD');
+    });
+  }
+
+  #onMessage(record: WorkerRecord, msg: WorkerMessage): void {
+    switch (msg.tsgun) {
+      case 'want-listeners':
+        this.#listeners.forEach((l, index) => this.#send(record, { tsgun: 'listener', index, bind: l.info.bind }, l.handle));
+        return;
+      case 'ready':
+        if (record.state !== 'booting') return;
+        record.state = 'ready';
+        record.readyAt = Date.now();
+        record.lastHeartbeat = Date.now();
+        this.#log.debug({ worker: record.age, pid: record.pid }, 'Worker ready');
+        this.emit('worker:ready', { pid: record.pid, age: record.age });
+        this.#checkReady();
+        return;
+      case 'boot-error':
+        record.bootFailure = { kind: msg.kind, message: msg.message, stack: msg.stack };
+        return;
+      case 'heartbeat':
+        record.lastHeartbeat = Date.now();
+        record.busy = msg.busy;
+        record.requests = msg.requests;
+        return;
+    }
+  }
+
+  #send(record: WorkerRecord, msg: object, handle?: unknown): void {
+    if (!record.alive || !record.worker.isConnected()) return;
+    try {
+      (record.worker.send as (m: object, h?: unknown) => boolean)(msg, handle);
+    } catch (err) {
+      this.#log.debug({ worker: record.age, err }, 'cannot send to worker');
+    }
+  }
+
+  /** Startup: every worker ready. Reload: the new generation ready → stop the old one. */
+  #checkReady(): void {
+    const gen = this.#pendingGeneration ?? this.#generation;
+    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.alive);
+    const readyCount = current.filter((r) => r.state === 'ready').length;
+    if (readyCount < this.#target) return;
+    if (this.#pendingGeneration !== undefined) {
+      this.#generation = this.#pendingGeneration;
+      this.#pendingGeneration = undefined;
+      for (const r of this.#workers.values()) {
+        if (r.generation !== this.#generation && r.alive && r.state !== 'stopping') this.#stopWorker(r, true, 'reload');
+      }
+      this.#log.info({ generation: this.#generation }, 'Reload complete: new workers ready, old workers stopping');
+    }
+    if (!this.#isReady) {
+      this.#isReady = true;
+      this.#log.info({ workers: readyCount, pids: current.map((r) => r.pid) }, `Ready: ${readyCount} worker(s) serving`);
+      this.#resolveReady();
+      void runHook(this.#hooks, 'whenReady', this.#log, this.#view());
+    }
+  }
+
+  async #reload(): Promise<void> {
+    if (this.#stopping) return;
+    if (this.#reloadConfig) {
+      try {
+        const next = await this.#reloadConfig();
+        if (next.settings.bind.join() !== this.#config.settings.bind.join()) {
+          this.#log.warn('bind changed in the configuration: a reload keeps the current sockets; restart to rebind');
+        }
+        this.#config = next;
+        this.#target = next.settings.workers;
+      } catch (err) {
+        this.#log.error({ err: errorMessage(err) }, 'Reload aborted: the configuration cannot be loaded; old workers keep serving');
+        return;
+      }
+    }
+    await runHook(this.#hooks, 'onReload', this.#log, this.#view());
+    // A reload in progress is superseded: its workers stop, a fresh generation starts.
+    if (this.#pendingGeneration !== undefined) {
+      for (const r of this.#workers.values()) if (r.generation === this.#pendingGeneration && r.alive) this.#stopWorker(r, false, 'reload');
+    }
+    this.#pendingGeneration = Math.max(this.#generation, this.#pendingGeneration ?? 0) + 1;
+    this.#log.info({ generation: this.#pendingGeneration, workers: this.#target }, 'Reloading: starting new workers');
+    this.#manage();
+  }
+
+  /** Handle workers that have exited since the last turn. */
+  #reap(): void {
+    for (const [id, r] of this.#workers) {
+      if (r.state !== 'exited') continue;
+      this.#workers.delete(id);
+      const info = { worker: r.age, pid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
+      this.emit('worker:exit', { pid: r.pid, age: r.age, code: r.exitCode, signal: r.exitSignal });
+      void runHook(this.#hooks, 'childExit', this.#log, this.#view(), this.#workerView(r, r.age));
+      if (r.stopReason) {
+        this.#log.info({ ...info, reason: r.stopReason }, `Worker exiting (pid: ${r.pid})`);
+        continue;
+      }
+      const bootFailed =
+        r.readyAt === undefined && (r.exitCode === WORKER_EXIT.APP_LOAD_ERROR || r.exitCode === WORKER_EXIT.BOOT_ERROR);
+      if (bootFailed) {
+        this.#onBootFailure(r);
+        continue;
+      }
+      this.#log.error(info, r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`);
+      this.#backoff.crashed(r.readyAt);
+    }
+  }
+
+  #onBootFailure(r: WorkerRecord): void {
+    const failure = r.bootFailure ?? { kind: 'app-load', message: `worker exited with code ${r.exitCode} before it was ready` };
+    const appLoad = r.exitCode === WORKER_EXIT.APP_LOAD_ERROR;
+    const what = appLoad ? 'App failed to load' : 'Worker failed to boot';
+    if (r.generation === this.#pendingGeneration) {
+      // A broken deploy must not take the site down: abandon the reload, keep the old workers.
+      this.#log.error({ worker: r.age, pid: r.pid, error: failure.message, stack: failure.stack }, `${what} during reload; old workers keep serving`);
+      for (const other of this.#workers.values()) {
+        if (other.generation === this.#pendingGeneration && other.alive) this.#stopWorker(other, false, 'reload');
+      }
+      this.#pendingGeneration = undefined;
+      return;
+    }
+    const generationServed = [...this.#workers.values()].some((o) => o.generation === r.generation && o.readyAt !== undefined);
+    if (this.#isReady || generationServed) {
+      // The app loaded before (a dependency that fails now and then): keep serving, retry slowly.
+      this.#log.error({ worker: r.age, pid: r.pid, error: failure.message }, `${what}; retrying with backoff`);
+      this.#backoff.crashed(undefined);
+      return;
+    }
+    // Nothing ever booted: halt with the app's error instead of a respawn loop (gunicorn's halt).
+    this.#log.fatal({ worker: r.age, pid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${failure.message}`);
+    const isListen = failure.kind === 'listen';
+    this.#haltError = new TsgunError(isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT', failure.message);
+    this.#exitCode = isListen ? EXIT.ERROR : EXIT.BOOT;
+    this.#rejectReady(this.#haltError);
+    this.#beginStop(false);
+  }
+
+  #beginStop(graceful: boolean): void {
+    if (this.#stopping && (graceful || !this.#stopping.graceful)) return;
+    this.#stopping = { graceful };
+    for (const r of this.#workers.values()) {
+      if (r.alive && (r.state !== 'stopping' || !graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
+    }
+    if (!this.#isReady && !this.#haltError) this.#rejectReady(new TsgunError('TSGUN_ERR_ALREADY_CLOSED', 'stopped before workers were ready'));
+  }
+
+  #stopWorker(r: WorkerRecord, graceful: boolean, reason: StopReason): void {
+    r.state = 'stopping';
+    r.stopReason = reason;
+    const graceMs = graceful ? this.#config.settings.gracefulTimeout * 1000 : Math.min(this.#config.settings.gracefulTimeout * 1000, 5000);
+    r.killAt = Date.now() + graceMs;
+    if (r.worker.isConnected()) this.#send(r, { tsgun: 'stop', graceful });
+    else this.#kill(r, graceful ? 'SIGTERM' : 'SIGQUIT');
+  }
+
+  #kill(r: WorkerRecord, signal: NodeJS.Signals): void {
+    try {
+      if (r.pid) process.kill(r.pid, signal);
+    } catch {
+      // Already gone; reaping will notice.
+    }
+  }
+
+  /** Stopping workers past their graceful deadline are killed. */
+  #enforceDeadlines(): void {
+    const now = Date.now();
+    for (const r of this.#workers.values()) {
+      if (r.alive && r.killAt !== undefined && now >= r.killAt) {
+        this.#log.warn({ worker: r.age, pid: r.pid, reason: r.stopReason }, 'Worker did not stop in time: SIGKILL');
+        r.killAt = undefined;
+        this.#kill(r, 'SIGKILL');
+      }
+    }
+  }
+
+  /** Workers whose heartbeat stopped (blocked loop) or whose sync request ran too long. */
+  #murderHung(): void {
+    const timeoutMs = this.#config.settings.timeout * 1000;
+    if (timeoutMs <= 0) return;
+    const now = Date.now();
+    const sync = this.#config.settings.workerClass === 'sync';
+    for (const r of this.#workers.values()) {
+      if (r.state !== 'ready') continue;
+      const silentFor = now - r.lastHeartbeat;
+      const busyFor = sync && r.busy ? now - r.busy.since : 0;
+      if (silentFor <= timeoutMs && busyFor <= timeoutMs) continue;
+      const request = r.busy ? { method: r.busy.method, url: r.busy.url, elapsedMs: now - r.busy.since } : undefined;
+      this.#log.error({ worker: r.age, pid: r.pid, request, silentMs: silentFor }, `WORKER TIMEOUT (pid:${r.pid})`);
+      r.state = 'stopping';
+      r.stopReason = 'timeout';
+      r.killAt = now + ABORT_GRACE_MS;
+      this.#kill(r, 'SIGABRT');
+    }
+  }
+
+  /** Top the current generation up to the target; retire extras, oldest first. */
+  #manage(): void {
+    if (this.#stopping) return;
+    const gen = this.#pendingGeneration ?? this.#generation;
+    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.state !== 'stopping' && r.alive);
+    if (current.length < this.#target) {
+      if (this.#backoff.msUntilAllowed() > 0) return;
+      for (let i = current.length; i < this.#target; i++) this.#spawn();
+      return;
+    }
+    if (current.length > this.#target) {
+      const extra = current.sort((a, b) => a.age - b.age).slice(0, current.length - this.#target);
+      for (const r of extra) this.#stopWorker(r, true, 'scale-down');
+    }
+    this.#checkReady();
+  }
+
+  async #finish(): Promise<number> {
+    closeListeners(this.#listeners);
+    this.#pidfile?.remove(process.pid);
+    this.#removeSignals();
+    await runHook(this.#hooks, 'onExit', this.#log, this.#view());
+    this.#log.info({ code: this.#exitCode }, 'Shutting down: Master');
+    this.#logFiles.flush();
+    return this.#exitCode;
+  }
+
+  /** The error that halted the master, if any (the CLI prints it and exits with its code). */
+  get haltError(): TsgunError | undefined {
+    return this.#haltError;
+  }
+}
+
+export type { Worker };

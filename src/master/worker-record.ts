@@ -1,0 +1,46 @@
+/** What the master knows about one worker process. */
+import type { Worker } from 'node:cluster';
+import type { RequestInProgress } from '../ipc/messages.js';
+
+export type WorkerState = 'booting' | 'ready' | 'stopping' | 'exited';
+
+export type StopReason = 'shutdown' | 'reload' | 'scale-down' | 'timeout' | 'max-requests' | 'halt';
+
+export interface BootFailure {
+  readonly kind: string;
+  readonly message: string;
+  readonly stack?: string | undefined;
+}
+
+export class WorkerRecord {
+  readonly worker: Worker;
+  readonly age: number;
+  /** Reload generation this worker belongs to. */
+  readonly generation: number;
+  readonly startedAt = Date.now();
+  state: WorkerState = 'booting';
+  readyAt: number | undefined;
+  lastHeartbeat = Date.now();
+  busy: RequestInProgress | undefined;
+  requests = 0;
+  stopReason: StopReason | undefined;
+  /** When a stopping worker gets SIGKILL. */
+  killAt: number | undefined;
+  bootFailure: BootFailure | undefined;
+  exitCode: number | null = null;
+  exitSignal: string | null = null;
+
+  constructor(worker: Worker, age: number, generation: number) {
+    this.worker = worker;
+    this.age = age;
+    this.generation = generation;
+  }
+
+  get pid(): number {
+    return this.worker.process.pid ?? 0;
+  }
+
+  get alive(): boolean {
+    return this.state !== 'exited';
+  }
+}

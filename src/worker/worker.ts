@@ -1,0 +1,273 @@
+/**
+ * One worker process: loads the app, receives the listening sockets from the master, serves
+ * them with the HTTP engine under its worker class, reports liveness, stops on request.
+ */
+import net from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WORKER_EXIT, errorMessage } from '../errors.js';
+import { isMasterMessage, type BootErrorKind, type MasterMessage, type WorkerBoot, type WorkerMessage, type RequestInProgress } from '../ipc/messages.js';
+import { loadConfigFile, type Hooks, type WorkerView } from '../config/index.js';
+import { parseAppSpec, loadApp } from '../app/index.js';
+import type { LoadedApp } from '../app/types.js';
+import { HttpEngine } from '../http/engine.js';
+import { compileAccessLogFormat } from '../http/access-log.js';
+import type { RequestHandler, RequestRecord, RequestGate } from '../http/types.js';
+import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogFiles } from '../log/logger.js';
+import { runHook } from '../hooks/run-hook.js';
+import { AcceptControl } from './accept-control.js';
+import { AsyncGate, SyncGate } from './gates.js';
+import { listenOnHandle } from './listen-on-handle.js';
+import { maxRequestsFor } from './max-requests.js';
+
+/** Heartbeats are cheap IPC messages; the master checks them once a second. */
+const HEARTBEAT_MS = 1000;
+
+export class WorkerProcess {
+  readonly #boot: WorkerBoot;
+  readonly #log: Logger;
+  readonly #logFiles: LogFiles;
+  readonly #accessLog: AccessLog | undefined;
+  readonly #accept = new AcceptControl();
+  #hooks: Hooks = {};
+  #app: LoadedApp | undefined;
+  #engine: HttpEngine | undefined;
+  #gate: RequestGate | undefined;
+  readonly #servers: net.Server[] = [];
+  #requests = 0;
+  #maxRequests = 0;
+  #current: RequestInProgress | undefined;
+  #connections = 0;
+  #stopping = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(boot: WorkerBoot) {
+    this.#boot = boot;
+    const { settings } = boot;
+    const { log, files } = createErrorLog({ level: settings.logLevel, file: settings.errorLogfile, base: { worker: boot.age } });
+    this.#log = log;
+    this.#accessLog = settings.accessLogfile ? createAccessLog(settings.accessLogfile) : undefined;
+    this.#logFiles = {
+      reopen: () => {
+        files.reopen();
+        this.#accessLog?.reopen();
+      },
+      flush: () => {
+        files.flush();
+        this.#accessLog?.flush();
+      },
+    };
+  }
+
+  #view(): WorkerView {
+    return { pid: process.pid, id: this.#boot.age, age: this.#boot.age, settings: this.#boot.settings, log: this.#log };
+  }
+
+  async run(): Promise<void> {
+    // Attach before anything async so no master message can be missed.
+    process.on('message', (msg: unknown, handle: unknown) => {
+      if (isMasterMessage(msg)) this.#onMessage(msg, handle);
+    });
+    process.on('disconnect', () => {
+      // The master is gone (killed with SIGKILL?): finish what we have and leave, never orphaned.
+      this.#log.warn('Master went away: stopping');
+      void this.stop(true);
+    });
+    process.on('SIGTERM', () => void this.stop(true));
+    process.on('SIGINT', () => this.#quit('SIGINT'));
+    process.on('SIGQUIT', () => this.#quit('SIGQUIT'));
+    process.on('SIGUSR1', () => this.#logFiles.reopen());
+    process.on('SIGABRT', () => void this.#abort());
+    process.on('uncaughtException', (err) => {
+      this.#log.fatal({ err }, 'Uncaught exception in worker');
+      this.#logFiles.flush();
+      process.exit(1);
+    });
+
+    try {
+      if (this.#boot.configFile) this.#hooks = (await loadConfigFile(this.#boot.configFile)).hooks;
+    } catch (err) {
+      return this.#bootFailed('hook', err, WORKER_EXIT.BOOT_ERROR);
+    }
+    let app: LoadedApp;
+    try {
+      app = await loadApp(parseAppSpec(this.#boot.app), { cwd: process.cwd() });
+    } catch (err) {
+      return this.#bootFailed('app-load', err, WORKER_EXIT.APP_LOAD_ERROR);
+    }
+    this.#app = app;
+    await runHook(this.#hooks, 'postWorkerInit', this.#log, this.#view());
+
+    const { settings } = this.#boot;
+    this.#maxRequests = maxRequestsFor(settings.maxRequests, settings.maxRequestsJitter);
+    this.#gate = settings.workerClass === 'sync' ? new SyncGate(this.#accept) : new AsyncGate();
+    this.#engine = new HttpEngine(
+      this.#wrapHandler(app.handler),
+      {
+        limits: {
+          requestLine: settings.limitRequestLine,
+          requestFields: settings.limitRequestFields,
+          requestFieldSize: settings.limitRequestFieldSize,
+        },
+        keepAliveMs: settings.keepalive * 1000,
+        headersTimeoutMs: Math.max(settings.keepalive * 1000, 10_000),
+      },
+      this.#gate,
+      {
+        onRequestDone: (rec) => this.#onRequestDone(rec),
+        onClientError: (rec) => this.#log.debug({ remoteAddress: rec.remoteAddress, status: rec.status, reason: rec.reason }, 'Invalid request'),
+        onAppError: (err, req) => this.#log.error({ err, method: req.method, url: req.url }, 'Error handling request'),
+      },
+    );
+    this.#send({ tsgun: 'want-listeners' });
+  }
+
+  /** Request-level bookkeeping around the app: the request in progress (for timeouts) and hooks. */
+  #wrapHandler(app: RequestHandler): RequestHandler {
+    const sync = this.#boot.settings.workerClass === 'sync';
+    const preRequest = this.#hooks.preRequest;
+    const view = this.#view();
+    return (req, res) => {
+      if (sync) this.#current = { method: req.method ?? '', url: req.url ?? '', since: Date.now() };
+      if (!preRequest) return app(req, res);
+      return runHook(this.#hooks, 'preRequest', this.#log, view, req).then(() => app(req, res));
+    };
+  }
+
+  #onRequestDone(rec: RequestRecord): void {
+    this.#current = undefined;
+    this.#requests++;
+    if (this.#accessLog) this.#accessLog.write(this.#formatAccess(rec));
+    if (this.#hooks.postRequest) void runHook(this.#hooks, 'postRequest', this.#log, this.#view(), rec.req as IncomingMessage, rec.res as ServerResponse);
+    if (this.#maxRequests > 0 && this.#requests >= this.#maxRequests && !this.#stopping) {
+      this.#log.info({ requests: this.#requests }, 'Autorestarting worker after current request.');
+      void this.stop(true);
+    }
+  }
+
+  #formatter: ((rec: RequestRecord) => string) | undefined;
+
+  #formatAccess(rec: RequestRecord): string {
+    const format = (this.#formatter ??= compileAccessLogFormat(this.#boot.settings.accessLogFormat));
+    return format(rec);
+  }
+
+  #onMessage(msg: MasterMessage, handle: unknown): void {
+    switch (msg.tsgun) {
+      case 'listener':
+        this.#listen(msg.index, msg.bind, handle);
+        return;
+      case 'stop':
+        if (msg.graceful) void this.stop(true);
+        else this.#quit('stop');
+        return;
+      case 'reopen-logs':
+        this.#logFiles.reopen();
+        return;
+    }
+  }
+
+  #listen(index: number, bind: string, handle: unknown): void {
+    const engine = this.#engine;
+    if (!engine || this.#stopping) return;
+    const server = net.createServer({ noDelay: true });
+    const limit = this.#boot.settings.workerConnections;
+    const capped = this.#boot.settings.workerClass === 'async';
+    server.on('connection', (socket) => {
+      this.#connections++;
+      if (capped && this.#connections >= limit) this.#accept.pause();
+      socket.once('close', () => {
+        this.#connections--;
+        if (capped && this.#connections < limit && !this.#stopping) this.#accept.resume();
+      });
+      engine.handleConnection(socket);
+    });
+    server.on('error', (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      this.#bootFailed('listen', new Error(`${bind}: ${code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)}`), WORKER_EXIT.BOOT_ERROR);
+    });
+    server.once('listening', () => {
+      this.#servers[index] = server;
+      this.#accept.add(server);
+      if (this.#servers.filter(Boolean).length === this.#boot.listenerCount) this.#onListening();
+    });
+    listenOnHandle(server, handle, this.#boot.settings.backlog);
+  }
+
+  #onListening(): void {
+    this.#log.debug({ kind: this.#app?.kind }, 'Worker listening');
+    this.#send({ tsgun: 'ready' });
+    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  #beatMessage(): WorkerMessage {
+    return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections };
+  }
+
+  #beat(): void {
+    this.#send(this.#beatMessage());
+  }
+
+  #send(msg: WorkerMessage, callback?: () => void): void {
+    if (!process.connected || !process.send) {
+      callback?.();
+      return;
+    }
+    process.send(msg, undefined, {}, () => callback?.());
+  }
+
+  #bootFailed(kind: BootErrorKind, err: unknown, code: number): void {
+    const message = errorMessage(err);
+    this.#log.error({ err }, kind === 'app-load' ? `Exception in worker process: ${message}` : message);
+    this.#logFiles.flush();
+    const stack = err instanceof Error ? err.stack : undefined;
+    this.#send({ tsgun: 'boot-error', kind, message, stack }, () => process.exit(code));
+  }
+
+  /** Graceful stop: stop accepting, let in-flight requests finish, close keep-alive connections. */
+  async stop(graceful: boolean): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (!graceful) return this.#quit('stop');
+    clearInterval(this.#heartbeat);
+    this.#accept.close();
+    const limitMs = this.#boot.settings.gracefulTimeout * 1000;
+    const timer = setTimeout(() => {
+      this.#log.warn('Graceful timeout: closing remaining connections');
+      this.#engine?.destroyAll();
+    }, limitMs);
+    timer.unref();
+    await runHook(this.#hooks, 'workerInt', this.#log, this.#view()).catch(() => undefined);
+    await this.#engine?.drain();
+    clearTimeout(timer);
+    await this.#exit(0);
+  }
+
+  #quit(reason: string): void {
+    this.#stopping = true;
+    this.#log.debug({ reason }, 'Quick stop');
+    this.#accept.close();
+    this.#engine?.destroyAll();
+    void this.#exit(0);
+  }
+
+  /** The master decided this worker is hung (SIGABRT): run the hook, then die. */
+  async #abort(): Promise<void> {
+    await runHook(this.#hooks, 'workerAbort', this.#log, this.#view());
+    this.#logFiles.flush();
+    process.exit(1);
+  }
+
+  async #exit(code: number): Promise<void> {
+    // Final counters, so the master can log per-worker totals.
+    await new Promise<void>((resolve) => this.#send(this.#beatMessage(), resolve));
+    try {
+      await this.#app?.close?.();
+    } catch (err) {
+      this.#log.warn({ err }, 'App close failed');
+    }
+    await runHook(this.#hooks, 'workerExit', this.#log, this.#view());
+    this.#logFiles.flush();
+    process.exit(code);
+  }
+}
