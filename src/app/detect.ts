@@ -22,7 +22,7 @@ import { Server as NetServer } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from '../http/types.js';
 import { fromFetchHandler, type FetchHandler } from './fetch-bridge.js';
-import type { AppKind, LoadedApp } from './types.js';
+import type { LoadedApp } from './types.js';
 
 /** The property a plain function may carry to say which calling convention it follows. */
 export const STYLE_PROPERTY = 'tsgunStyle';
@@ -50,7 +50,7 @@ export type AppShape =
   | { readonly kind: 'node-server'; readonly server: NetServer }
   | { readonly kind: 'fetch'; readonly fetch: FetchHandler }
   | { readonly kind: 'handler'; readonly handler: RequestHandler }
-  | { readonly kind: 'none'; readonly reason: string };
+  | { readonly kind: 'none'; readonly reason: string; readonly maybeFactory?: true };
 
 export function classifyApp(value: unknown): AppShape {
   if (value === null || value === undefined) return { kind: 'none', reason: `is ${String(value)}` };
@@ -110,7 +110,7 @@ export async function adaptApp(shape: Exclude<AppShape, { kind: 'none' }>): Prom
       return { kind: 'fetch', handler: fromFetchHandler(shape.fetch) };
     case 'express':
     case 'handler':
-      return { kind: shape.kind satisfies AppKind, handler: shape.handler };
+      return { kind: shape.kind, handler: shape.handler };
   }
 }
 
@@ -126,8 +126,9 @@ function classifyFunction(fn: (...args: never[]) => unknown): AppShape {
     return {
       kind: 'none',
       reason:
-        'is a function that declares no parameters: if it builds the app, call it by adding `()` to the spec; ' +
-        `if it is a handler, declare (req, res) or (request), or set ${STYLE_PROPERTY}`,
+        'is a function that declares no parameters: a factory that builds the app needs `()` in the spec; ' +
+        `a handler declares (req, res) or (request), or sets ${STYLE_PROPERTY}`,
+      maybeFactory: true,
     };
   }
   if (fn.length === 1) return { kind: 'fetch', fetch: fn as unknown as FetchHandler };

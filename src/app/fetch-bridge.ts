@@ -10,6 +10,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { RequestHandler } from '../http/types.js';
 import { requestUrl } from './request-origin.js';
+import { bufferedBody } from './response-source.js';
 
 /** A fetch-style handler. `env` gets `{ incoming, outgoing }`, as `@hono/node-server` passes it. */
 export type FetchHandler = (request: Request, env: FetchEnv) => Response | PromiseLike<Response>;
@@ -22,12 +23,9 @@ export interface FetchEnv {
 /** Adapt a fetch-style handler to the engine's `(req, res)` contract. */
 export function fromFetchHandler(fetchHandler: FetchHandler): RequestHandler {
   return async function fetchBridge(req, res) {
-    const abort = new AbortController();
-    // 'close' after the response finished is normal; before, the client went away.
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const response = await fetchHandler(toRequest(req, abort.signal), { incoming: req, outgoing: res });
+    const request = toRequest(req);
+    defineClientSignal(request, res);
+    const response = await fetchHandler(request, { incoming: req, outgoing: res });
     if (!isResponse(response)) {
       throw new TypeError(`fetch handler returned ${describe(response)}, expected a Response`);
     }
@@ -53,9 +51,35 @@ export function toRequest(req: IncomingMessage, signal?: AbortSignal): Request {
 }
 
 /**
- * Write `response` to `res` and resolve once the last byte was handed to it. A body that arrives
- * whole (a string, a buffer) is written in one `end()` with a Content-Length; anything longer is
- * streamed (chunked unless the handler set Content-Length), honouring `write()` backpressure.
+ * Give `request` a `signal` that aborts when the client goes away before the response finished,
+ * created only if the app reads it. Passing `signal` to `new Request()` instead costs undici a
+ * WeakRef, a FinalizationRegistry entry and listener bookkeeping per request: measured on a
+ * hello-world handler, 2.5× fewer requests per second.
+ */
+function defineClientSignal(request: Request, res: ServerResponse): void {
+  let signal: AbortSignal | undefined;
+  Object.defineProperty(request, 'signal', {
+    configurable: true,
+    enumerable: false,
+    get(): AbortSignal {
+      if (signal !== undefined) return signal;
+      const controller = new AbortController();
+      signal = controller.signal;
+      const onClose = (): void => {
+        // 'close' after the response finished is normal; before, the client went away.
+        if (!res.writableFinished) controller.abort();
+      };
+      if (res.destroyed) onClose();
+      else res.once('close', onClose);
+      return signal;
+    },
+  });
+}
+
+/**
+ * Write `response` to `res` and resolve once the last byte was handed to it. A body that is
+ * whole from the start (a string, bytes) goes out in one `end()` with a Content-Length; anything
+ * else is streamed (chunked unless the handler set Content-Length), honouring `write()` backpressure.
  */
 export async function sendResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
   const status = response.status;
@@ -63,26 +87,48 @@ export async function sendResponse(res: ServerResponse, response: Response, meth
   const statusText = response.statusText === '' ? undefined : response.statusText;
   const body = response.body;
 
-  if (body === null || !mayHaveBody(method, status)) {
-    if (body !== null) void body.cancel().catch(ignore);
-    if (body === null && mayHaveBody(method, status)) setDefaultLength(headers, 0);
+  if (!mayHaveBody(method, status)) {
+    if (body !== null) body.cancel().catch(ignore);
     res.writeHead(status, statusText, headers).end();
     return;
   }
+  if (body === null) {
+    setDefaultLength(headers, 0);
+    res.writeHead(status, statusText, headers).end();
+    return;
+  }
+  const whole = bufferedBody(response);
+  if (whole !== undefined) {
+    setDefaultLength(headers, byteLength(whole));
+    res.writeHead(status, statusText, headers).end(whole);
+    return;
+  }
+  await streamBody(res, body, status, statusText, headers);
+}
 
+async function streamBody(
+  res: ServerResponse,
+  body: ReadableStream,
+  status: number,
+  statusText: string | undefined,
+  headers: OutgoingHttpHeaders,
+): Promise<void> {
   const reader = body.getReader();
+  let finished = false;
   try {
     const first = await reader.read();
     if (first.done) {
+      finished = true;
       setDefaultLength(headers, 0);
       res.writeHead(status, statusText, headers).end();
       return;
     }
     let next = reader.read();
-    // A buffered body is complete after one chunk; the second read settles before the event loop
-    // turns. A real stream would stall here, so give up after one turn and start streaming.
+    // A stream that holds one chunk is complete once the second read settles, before the event
+    // loop turns. A live stream would stall here, so give up after one turn and start streaming.
     const early = await settledBeforeNextTurn(next);
     if (early?.done === true) {
+      finished = true;
       setDefaultLength(headers, byteLength(first.value));
       res.writeHead(status, statusText, headers).end(first.value);
       return;
@@ -95,10 +141,11 @@ export async function sendResponse(res: ServerResponse, response: Response, meth
       if (!(await write(res, chunk.value))) return;
       next = reader.read();
     }
+    finished = true;
     res.end();
   } finally {
-    // No-op after a complete read; otherwise (client gone, write or stream error) stop the producer.
-    reader.cancel().catch(ignore);
+    // Client gone, write or stream error: stop the producer.
+    if (!finished) reader.cancel().catch(ignore);
   }
 }
 
@@ -128,7 +175,7 @@ function drained(res: ServerResponse): Promise<boolean> {
 async function settledBeforeNextTurn<T>(promise: Promise<T>): Promise<T | undefined> {
   let immediate: NodeJS.Immediate | undefined;
   const turn = new Promise<undefined>((resolve) => {
-    immediate = setImmediate(resolve);
+    immediate = setImmediate(() => resolve(undefined));
   });
   try {
     return await Promise.race([promise, turn]);

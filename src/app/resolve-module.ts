@@ -11,9 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsgunError } from '../errors.js';
 
-export function resolveModule(module: string, cwd: string): string {
+export function resolveModule(module: string, directory: string): string {
   if (module.startsWith('file:')) return fileURLToPath(module);
 
+  const cwd = path.resolve(directory);
   const absolute = path.resolve(cwd, module);
   if (isFile(absolute)) return absolute;
 

@@ -1,6 +1,10 @@
 /**
- * Pick the export an app spec names and, for `name()`, call it. Never guesses: with no name
- * the default export (module.exports for CommonJS) is the app, whatever else the module holds.
+ * Pick the export an app spec names and, for `name()`, call it.
+ *
+ * - no name: the default export (module.exports for CommonJS; `exports.default` for compiled
+ *   TypeScript/Babel). Never guesses: `module.exports = { app }` is not an app, the spec must say `:app`.
+ * - `:name`: the named export, else the own property `name` of the default export.
+ * - `()`: call it, sync or async. Without `()`, a promise export is awaited.
  */
 import { TsgunError, errorMessage } from '../errors.js';
 import type { ImportedModule } from './import-module.js';
@@ -30,12 +34,13 @@ export async function selectExport(mod: ImportedModule, spec: AppSpec): Promise<
     label = mod.commonJs ? `module.exports of ${spec.module}` : `the default export of ${spec.module}`;
   } else {
     const name = spec.exportName;
-    const exportsObject = mod.commonJs ? namespace['default'] : undefined;
+    const container = namespace['default'];
     if (name in namespace) {
       value = namespace[name];
-    } else if (isObjectLike(exportsObject) && Object.hasOwn(exportsObject, name)) {
-      // CommonJS names built at run time are invisible to Node's static export lexer.
-      value = exportsObject[name];
+    } else if (isObjectLike(container) && Object.hasOwn(container, name)) {
+      // A property of module.exports: CommonJS names built at run time are invisible to Node's
+      // export lexer. Same rule for an ESM `export default { app }`, so one spec form fits both.
+      value = container[name];
     } else {
       throw new TsgunError('TSGUN_ERR_APP_NOT_HANDLER', `${spec.module} has no export "${name}"; ${exportList(mod)}`);
     }
@@ -64,12 +69,12 @@ export async function selectExport(mod: ImportedModule, spec: AppSpec): Promise<
   return { value, label };
 }
 
-/** `its exports are: default, app` — for CommonJS, module.exports' own names too. */
+/** `its exports are: default, app` — with the own names of a plain-object default (module.exports). */
 export function exportList(mod: ImportedModule): string {
   const names = new Set(Object.keys(mod.namespace));
-  const exportsObject = mod.namespace['default'];
-  if (mod.commonJs && isObjectLike(exportsObject)) {
-    for (const key of Object.keys(exportsObject)) names.add(key);
+  const container = mod.namespace['default'];
+  if (isPlainObject(container)) {
+    for (const key of Object.keys(container)) names.add(key);
   }
   return names.size === 0 ? 'it exports nothing' : `its exports are: ${[...names].join(', ')}`;
 }
@@ -81,6 +86,12 @@ function unwrapTranspiledDefault(value: unknown): unknown {
 
 function isObjectLike(value: unknown): value is Record<string, unknown> {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 function kindOf(value: unknown): string {

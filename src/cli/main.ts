@@ -5,7 +5,7 @@ import { VERSION } from '../version.js';
 import { createErrorLog } from '../log/logger.js';
 import { Master } from '../master/master.js';
 import { applyProcessSettings } from '../process-settings.js';
-import { checkApp } from './check-config.js';
+import { checkApp } from '../app/check-app.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;

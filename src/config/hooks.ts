@@ -58,7 +58,10 @@ export interface Hooks {
   readonly postRequest?: (worker: WorkerView, req: IncomingMessage, res: ServerResponse) => HookResult;
   /** Master, after a worker process exited. */
   readonly childExit?: (master: MasterView, worker: WorkerView) => HookResult;
-  /** Master, after a worker exited and was reaped (gunicorn calls it from the master too). */
+  /**
+   * Worker, just before the worker process exits (gunicorn runs worker_exit in the worker too);
+   * `master` is the master as the worker sees it (pid = parent pid).
+   */
   readonly workerExit?: (master: MasterView, worker: WorkerView) => HookResult;
   /** Master, when the target number of workers changes; `oldValue` is undefined the first time. */
   readonly nworkersChanged?: (master: MasterView, newValue: number, oldValue: number | undefined) => HookResult;

@@ -156,17 +156,7 @@ export const SETTINGS = [
     doc: 'Front-end proxy addresses trusted to set the X-Forwarded-* headers.',
     longDoc:
       'A comma-separated list of IP addresses or CIDR networks. `*` trusts every peer: use it only ' +
-      'when nothing but your proxy can reach tsgun. Unix-socket peers are always trusted.',
-  }),
-  setting({
-    name: 'proxyProtocol',
-    section: 'Server socket',
-    flags: ['--proxy-protocol'],
-    env: ['TSGUN_PROXY_PROTOCOL'],
-    codec: flag(),
-    default: false,
-    doc: 'Expect a PROXY protocol header (HAProxy, AWS NLB) at the start of each connection.',
-    longDoc: 'The client address it carries replaces the socket peer address, for trusted peers only (see `forwardedAllowIps`).',
+      'when nothing but your proxy can reach tsgun.',
   }),
 
   // ── Worker processes ────────────────────────────────────────────────────────────────────
@@ -374,7 +364,7 @@ export const SETTINGS = [
     fileAliases: ['env'],
     codec: list('KEY=VALUE list', keyValueItem, { envSplit: 'shell', commaStrings: false, repeatable: true }),
     default: [],
-    doc: 'Set an environment variable for the server and its workers; repeatable.',
+    doc: 'Set an environment variable for the server and its workers.',
     longDoc: '`TSGUN_ENV` holds several, separated by spaces, with shell quoting: `A=1 "B=two words"`.',
   }),
   setting({
@@ -443,7 +433,11 @@ export const SETTINGS = [
   hook('preRequest', 'preRequest(worker, req)', 'Called in a worker before each request reaches the app.'),
   hook('postRequest', 'postRequest(worker, req, res)', 'Called in a worker after each response finished.'),
   hook('childExit', 'childExit(master, worker)', 'Called in the master when a worker process exited.'),
-  hook('workerExit', 'workerExit(master, worker)', 'Called in the master after a worker exited and was cleaned up.'),
+  hook(
+    'workerExit',
+    'workerExit(master, worker)',
+    'Called in a worker just before its process exits; `master` is the master as the worker sees it.',
+  ),
   hook(
     'nworkersChanged',
     'nworkersChanged(master, newValue, oldValue)',

@@ -83,17 +83,16 @@ async function openTcp(bind: string, host: string, port: number): Promise<Listen
   const flags = v6 ? TCP_IPV6ONLY : 0;
   const handle = createServerHandle(ip, port, v6 ? 6 : 4, undefined, flags);
   if (typeof handle === 'number') throw bindError(bind, handle);
-  const info = tcpInfo(bind, handle);
-  // With SO_REUSEADDR (which libuv sets) Linux lets bind() succeed next to another process's
-  // listening socket; only listen() fails. Probe with a second socket so "port in use" fails
-  // fast here rather than in every worker.
-  const probe = createServerHandle(ip, info.port ?? port, v6 ? 6 : 4, undefined, flags);
-  const probeErr = typeof probe === 'number' ? probe : probe.listen(1);
-  if (typeof probe !== 'number') probe.close();
-  if (probeErr !== 0) {
+  // libuv defers EADDRINUSE from bind() to the next listen/getsockname ("delayed_error"), and
+  // with SO_REUSEADDR Linux reports it only when another socket is *listening* there: ask now,
+  // so "port in use" fails here, before anything is forked.
+  const out: Record<string, unknown> = {};
+  const err = handle.getsockname?.(out) ?? 0;
+  if (err !== 0) {
     handle.close();
-    throw bindError(bind, probeErr);
+    throw bindError(bind, err);
   }
+  const info = tcpInfo(bind, handle);
   return { handle, info, ownedPath: undefined };
 }
 

@@ -15,6 +15,10 @@ import { openListeners, closeListeners, inheritedBinds, type Listener, type List
 import { PidFile } from './pidfile.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 import { RespawnBackoff } from './respawn-backoff.js';
+import { CodeWatcher } from './code-watcher.js';
+import { checkApp } from '../app/check-app.js';
+import { parseAppSpec } from '../app/index.js';
+import { dirname, resolve } from 'node:path';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'CHLD';
 
@@ -79,6 +83,7 @@ export class Master extends EventEmitter<MasterEvents> {
   #rejectReady!: (err: Error) => void;
   #isReady = false;
   #done: Promise<number> | undefined;
+  #codeWatcher: CodeWatcher | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -120,6 +125,8 @@ export class Master extends EventEmitter<MasterEvents> {
   async start(): Promise<void> {
     const { settings } = this.#config;
     await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
+    // --preload: load the app once here so a broken app fails before anything is forked.
+    if (settings.preloadApp) await checkApp(this.#config);
     const binds = inheritedBinds(process.env, process.pid) ?? settings.bind;
     this.#listeners = await openListeners(binds);
     try {
@@ -144,6 +151,13 @@ export class Master extends EventEmitter<MasterEvents> {
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
     if (this.#handleSignals) this.#installSignals();
+    if (settings.reload && this.#config.app) {
+      const dir = dirname(resolve(parseAppSpec(this.#config.app).module));
+      this.#codeWatcher = new CodeWatcher(dir, (file) => {
+        this.#log.info({ file }, 'Source changed: reloading workers');
+        this.command('HUP');
+      });
+    }
     this.#done = this.#loop();
   }
 
@@ -278,7 +292,7 @@ export class Master extends EventEmitter<MasterEvents> {
     const worker = cluster.fork(env);
     const record = new WorkerRecord(worker, age, generation);
     this.#workers.set(worker.id, record);
-    this.#log.info({ worker: age, pid: record.pid }, `Booting worker with pid: ${record.pid}`);
+    this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
     worker.on('message', (msg: unknown) => {
       if (isWorkerMessage(msg)) this.#onMessage(record, msg);
@@ -302,7 +316,7 @@ export class Master extends EventEmitter<MasterEvents> {
         record.state = 'ready';
         record.readyAt = Date.now();
         record.lastHeartbeat = Date.now();
-        this.#log.debug({ worker: record.age, pid: record.pid }, 'Worker ready');
+        this.#log.debug({ worker: record.age, workerPid: record.pid }, 'Worker ready');
         this.emit('worker:ready', { pid: record.pid, age: record.age });
         this.#checkReady();
         return;
@@ -378,7 +392,7 @@ export class Master extends EventEmitter<MasterEvents> {
     for (const [id, r] of this.#workers) {
       if (r.state !== 'exited') continue;
       this.#workers.delete(id);
-      const info = { worker: r.age, pid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
+      const info = { worker: r.age, workerPid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
       this.emit('worker:exit', { pid: r.pid, age: r.age, code: r.exitCode, signal: r.exitSignal });
       void runHook(this.#hooks, 'childExit', this.#log, this.#view(), this.#workerView(r, r.age));
       if (r.stopReason) {
@@ -402,7 +416,7 @@ export class Master extends EventEmitter<MasterEvents> {
     const what = appLoad ? 'App failed to load' : 'Worker failed to boot';
     if (r.generation === this.#pendingGeneration) {
       // A broken deploy must not take the site down: abandon the reload, keep the old workers.
-      this.#log.error({ worker: r.age, pid: r.pid, error: failure.message, stack: failure.stack }, `${what} during reload; old workers keep serving`);
+      this.#log.error({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what} during reload; old workers keep serving`);
       for (const other of this.#workers.values()) {
         if (other.generation === this.#pendingGeneration && other.alive) this.#stopWorker(other, false, 'reload');
       }
@@ -412,12 +426,12 @@ export class Master extends EventEmitter<MasterEvents> {
     const generationServed = [...this.#workers.values()].some((o) => o.generation === r.generation && o.readyAt !== undefined);
     if (this.#isReady || generationServed) {
       // The app loaded before (a dependency that fails now and then): keep serving, retry slowly.
-      this.#log.error({ worker: r.age, pid: r.pid, error: failure.message }, `${what}; retrying with backoff`);
+      this.#log.error({ worker: r.age, workerPid: r.pid, error: failure.message }, `${what}; retrying with backoff`);
       this.#backoff.crashed(undefined);
       return;
     }
     // Nothing ever booted: halt with the app's error instead of a respawn loop (gunicorn's halt).
-    this.#log.fatal({ worker: r.age, pid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${failure.message}`);
+    this.#log.fatal({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${failure.message}`);
     const isListen = failure.kind === 'listen';
     this.#haltError = new TsgunError(isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT', failure.message);
     this.#exitCode = isListen ? EXIT.ERROR : EXIT.BOOT;
@@ -456,7 +470,7 @@ export class Master extends EventEmitter<MasterEvents> {
     const now = Date.now();
     for (const r of this.#workers.values()) {
       if (r.alive && r.killAt !== undefined && now >= r.killAt) {
-        this.#log.warn({ worker: r.age, pid: r.pid, reason: r.stopReason }, 'Worker did not stop in time: SIGKILL');
+        this.#log.warn({ worker: r.age, workerPid: r.pid, reason: r.stopReason }, 'Worker did not stop in time: SIGKILL');
         r.killAt = undefined;
         this.#kill(r, 'SIGKILL');
       }
@@ -475,7 +489,7 @@ export class Master extends EventEmitter<MasterEvents> {
       const busyFor = sync && r.busy ? now - r.busy.since : 0;
       if (silentFor <= timeoutMs && busyFor <= timeoutMs) continue;
       const request = r.busy ? { method: r.busy.method, url: r.busy.url, elapsedMs: now - r.busy.since } : undefined;
-      this.#log.error({ worker: r.age, pid: r.pid, request, silentMs: silentFor }, `WORKER TIMEOUT (pid:${r.pid})`);
+      this.#log.error({ worker: r.age, workerPid: r.pid, request, silentMs: silentFor }, `WORKER TIMEOUT (pid:${r.pid})`);
       r.state = 'stopping';
       r.stopReason = 'timeout';
       r.killAt = now + ABORT_GRACE_MS;
@@ -501,6 +515,7 @@ export class Master extends EventEmitter<MasterEvents> {
   }
 
   async #finish(): Promise<number> {
+    this.#codeWatcher?.close();
     closeListeners(this.#listeners);
     this.#pidfile?.remove(process.pid);
     this.#removeSignals();

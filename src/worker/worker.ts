@@ -237,7 +237,6 @@ export class WorkerProcess {
       this.#engine?.destroyAll();
     }, limitMs);
     timer.unref();
-    await runHook(this.#hooks, 'workerInt', this.#log, this.#view()).catch(() => undefined);
     await this.#engine?.drain();
     clearTimeout(timer);
     await this.#exit(0);
@@ -248,7 +247,8 @@ export class WorkerProcess {
     this.#log.debug({ reason }, 'Quick stop');
     this.#accept.close();
     this.#engine?.destroyAll();
-    void this.#exit(0);
+    const interrupted = reason === 'SIGINT' || reason === 'SIGQUIT';
+    void (interrupted ? runHook(this.#hooks, 'workerInt', this.#log, this.#view()) : Promise.resolve()).then(() => this.#exit(0));
   }
 
   /** The master decided this worker is hung (SIGABRT): run the hook, then die. */
@@ -266,7 +266,8 @@ export class WorkerProcess {
     } catch (err) {
       this.#log.warn({ err }, 'App close failed');
     }
-    await runHook(this.#hooks, 'workerExit', this.#log, this.#view());
+    const master = { pid: process.ppid, settings: this.#boot.settings, log: this.#log, workerCount: this.#boot.settings.workers };
+    await runHook(this.#hooks, 'workerExit', this.#log, master, this.#view());
     this.#logFiles.flush();
     process.exit(code);
   }

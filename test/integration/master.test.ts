@@ -33,11 +33,11 @@ describe('master', () => {
     const killedAt = Date.now();
     process.kill(victim!, 'SIGKILL');
     const replacement = await tsgun.waitForLine(
-      (l) => l.msg === 'Worker ready' && !(ready['pids'] as number[]).includes(l['pid'] as number),
+      (l) => l.msg === 'Worker ready' && !(ready['pids'] as number[]).includes(l['workerPid'] as number),
       5000,
     );
     expect(Date.now() - killedAt).toBeLessThan(2000);
-    expect(replacement['pid']).not.toBe(victim);
+    expect(replacement['workerPid']).not.toBe(victim);
     expect((await request(`${tsgun.url}/`)).status).toBe(200);
     expect(tsgun.lines.some((l) => String(l.msg).includes(`Worker (pid:${victim}) was sent SIGKILL`))).toBe(true);
     await tsgun.stop();

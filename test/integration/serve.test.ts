@@ -25,6 +25,9 @@ describe('serve()', () => {
     const pids = handle.workerPids();
     expect(pids).toHaveLength(2);
     const inFlight = request(`${address!.url}/?ms=500`);
+    // Let the request reach the app: a connection still in the kernel's backlog when the last
+    // listener closes is reset by any server (full shutdown, not a reload).
+    await new Promise((r) => setTimeout(r, 150));
     const closing = handle.close();
     handle = undefined;
     expect((await inFlight).status).toBe(200);

@@ -1,6 +1,7 @@
-/** `--check-config`: the settings already validated; also load the app once, as a worker would. */
+/** Load the app once in this process, as a worker would: `--check-config` and `--preload`. */
 import type { ResolvedConfig } from '../config/index.js';
-import { parseAppSpec, loadApp } from '../app/index.js';
+import { parseAppSpec } from './parse-spec.js';
+import { loadApp } from './load.js';
 import { TsgunError } from '../errors.js';
 
 export async function checkApp(config: ResolvedConfig): Promise<void> {

@@ -1,0 +1,588 @@
+/**
+ * One client connection: feeds the socket to a RequestParser, turns heads into genuine
+ * IncomingMessage / ServerResponse pairs, dispatches them one at a time through the gate,
+ * and closes the connection the way node:http's server does (parserOnIncoming, resOnFinish,
+ * socketOnClose / abortIncoming are the reference).
+ *
+ * Requests on a connection run strictly in order. Slots:
+ * - `#active`  dispatched to the app, response not finished;
+ * - `#next`    head parsed, not dispatched yet (waiting for `#active`, or inside the gate);
+ * - `#parsing` the request whose body the parser is reading (one of the two, or a finished
+ *              request whose unread body is being discarded).
+ * The parser reads ahead at most one request: while `#next` exists the socket is paused
+ * (`socket._paused`, which IncomingMessage#_read honours) and bytes already read past the
+ * message boundary wait in `#stash`, so a slow app never makes the engine buffer input.
+ *
+ * Listeners (`events.*`) must not throw: they run inside socket callbacks.
+ */
+import type { Socket } from 'node:net';
+import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from './types.js';
+import { ClientError } from './client-error.js';
+import { errorBody, errorResponse, statusText } from './error-response.js';
+import { Exchange } from './exchange.js';
+import { completeIncoming, createIncoming } from './incoming.js';
+import { abortedError, incomingInternals, needDrainSymbol, responseInternals, socketInternals, type SocketInternals } from './node-internals.js';
+import { RequestParser, type ParserSink } from './request-parser.js';
+import { EngineResponse, type ResponseOwner } from './response.js';
+import { ERR, type HeadFacts } from './validate.js';
+
+/** What a connection needs from its engine. */
+export interface ConnectionHost {
+  readonly handler: RequestHandler;
+  readonly options: EngineOptions;
+  readonly gate: RequestGate;
+  readonly events: EngineEvents;
+  /** Graceful stop in progress: no more keep-alive. */
+  readonly draining: boolean;
+  /**
+   * `Date.now()` as of the last deadline sweep, at most `clockSlackMs` old: arming a
+   * deadline per request costs no clock read.
+   */
+  readonly clock: number;
+  readonly clockSlackMs: number;
+  requestStarted(): void;
+  requestEnded(): void;
+  connectionClosed(conn: Connection): void;
+}
+
+const DEADLINE_NONE = 0;
+/** Waiting for a request (first one, or the next on a keep-alive connection): close quietly. */
+const DEADLINE_IDLE = 1;
+/** A request head has started arriving: 408 when it does not complete in time. */
+const DEADLINE_HEAD = 2;
+/** Closing: we sent FIN and wait for the client's; then reset. */
+const DEADLINE_LINGER = 3;
+
+/** How long an idle connection may stay open once a graceful stop begins (see drain()). */
+const DRAIN_IDLE_MS = 500;
+
+/**
+ * How long a closing connection keeps reading (and discarding) input while waiting for the
+ * client to close: closing a socket with unread input sends a reset, which can make the client
+ * drop the response we just wrote (typical after a 4xx sent mid-upload).
+ */
+export const LINGER_MS = 1000;
+
+function noop(): void {}
+
+function emitResponseClose(res: EngineResponse): void {
+  // node:http's emitCloseNT, run on the tick after 'finish'.
+  const internals = responseInternals(res);
+  if (!internals._closed) {
+    internals.destroyed = true;
+    internals._closed = true;
+    res.emit('close');
+  }
+}
+
+export class Connection implements ParserSink, ResponseOwner {
+  readonly #socket: Socket;
+  /** The same socket, typed to reach the fields node:http's server uses. */
+  readonly #sock: SocketInternals;
+  readonly #host: ConnectionHost;
+  readonly #parser: RequestParser;
+  readonly #remoteAddress: string;
+  readonly #keepAliveMs: number;
+
+  #active: Exchange | null = null;
+  #next: Exchange | null = null;
+  /** `#next` has been handed to `gate.enter` and `#run` has not been called yet. */
+  #nextInGate = false;
+  #parsing: Exchange | null = null;
+  #trailers: string[] | null = null;
+
+  /** Input read past a message boundary while `#next` waits. */
+  #stash: Buffer | null = null;
+  #stashAt = 0;
+  #inParse = false;
+
+  /** No request after the ones already parsed: close once they are answered. */
+  #closing = false;
+  /** Refused request to answer once the requests before it are answered. */
+  #reject: ClientError | null = null;
+  /** The client has sent FIN. */
+  #eof = false;
+  /** We have ended our side and are waiting for the client's FIN. */
+  #lingering = false;
+  #closed = false;
+
+  #deadline = 0;
+  #deadlineKind = DEADLINE_NONE;
+
+  // Bound once per connection: no closures per request.
+  readonly #run = (): void => this.#dispatch();
+  readonly #onData = (chunk: Buffer): void => this.#data(chunk);
+  readonly #onEnd = (): void => this.#end();
+  readonly #onClose = (): void => this.#close();
+  readonly #onDrain = (): void => this.#drainResponse();
+
+  constructor(socket: Socket, host: ConnectionHost) {
+    this.#socket = socket;
+    this.#sock = socketInternals(socket);
+    this.#host = host;
+    this.#keepAliveMs = host.options.keepAliveMs;
+    this.#remoteAddress = socket.remoteAddress ?? '';
+    this.#parser = new RequestParser(this, host.options.limits);
+    // A client's FIN ends its requests, not the responses we still owe it (see #end).
+    this.#sock.allowHalfOpen = true;
+    this.#sock._paused = false;
+    socket.setNoDelay(true);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    socket.on('drain', this.#onDrain);
+    // Resets and EPIPEs are normal for a server; 'close' follows and does the cleanup.
+    socket.on('error', noop);
+    this.#armIdle(this.#keepAliveMs || host.options.headersTimeoutMs);
+  }
+
+  /** `Date.now()` value from which `onDeadline` must run; 0 = none. */
+  get deadline(): number {
+    return this.#deadline;
+  }
+
+  /** Graceful stop: busy → `Connection: close` on the current response, close after it; idle → close after a short grace. */
+  drain(): void {
+    if (this.#closed || this.#lingering) return;
+    const active = this.#active;
+    if (active !== null) {
+      this.#closing = true;
+      const res = active.res as EngineResponse;
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      return; // #responseFinished closes (host.draining)
+    }
+    if (this.#next !== null) {
+      this.#closing = true;
+      return; // inside the gate: it runs, with Connection: close
+    }
+    if (this.#parser.inHead && this.#parser.hasPartialHead) return; // its head deadline still applies
+    // Idle. A keep-alive client sends its next request the moment the previous response
+    // arrives, so closing now would race it and fail that request (the classic reload error).
+    // Give it DRAIN_IDLE_MS: a request that comes is served with `Connection: close` (the host
+    // is draining); a connection still silent after that is truly idle and closes.
+    const soon = this.#host.clock + DRAIN_IDLE_MS;
+    if (this.#deadlineKind !== DEADLINE_IDLE || this.#deadline === 0 || this.#deadline > soon) this.#armIdle(DRAIN_IDLE_MS);
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  onDeadline(): void {
+    const kind = this.#deadlineKind;
+    this.#disarm();
+    if (this.#closed) return;
+    if (kind === DEADLINE_LINGER) this.#socket.destroy();
+    else if (kind === DEADLINE_IDLE) this.#closeGracefully();
+    else if (kind === DEADLINE_HEAD) {
+      // Only empty lines since the last request (some clients send a CRLF after a body): idle, not slow.
+      if (this.#parser.hasPartialHead) this.#fail(ERR.headersTimeout);
+      else this.#closeGracefully();
+    }
+  }
+
+  // --- input ----------------------------------------------------------------------------------
+
+  #data(chunk: Buffer): void {
+    if (this.#closed || this.#lingering || this.#reject !== null) return; // discarding
+    if (this.#stash !== null) {
+      // Only reachable if 'data' was already queued when we paused: keep it in order.
+      this.#stash = Buffer.concat([this.#stash.subarray(this.#stashAt), chunk]);
+      this.#stashAt = 0;
+      return;
+    }
+    // Input while idle: at a message boundary it starts a head (#parse arms the head
+    // deadline); otherwise it is an unread body being discarded, which counts as activity.
+    if (this.#deadlineKind === DEADLINE_IDLE && !this.#parser.atBoundary) this.#armIdle(this.#keepAliveMs);
+    this.#parse(chunk, 0);
+  }
+
+  /** Parse `chunk[at..]` as far as the one-request read-ahead allows. */
+  #parse(chunk: Buffer, at: number): void {
+    const parser = this.#parser;
+    const len = chunk.length;
+    this.#inParse = true;
+    while (at < len) {
+      if (parser.atBoundary) {
+        if (this.#closing) break; // nothing more is served here: drop the rest
+        if (this.#next !== null) {
+          this.#stash = chunk;
+          this.#stashAt = at;
+          break;
+        }
+        parser.startMessage();
+        if (this.#active === null) this.#armHead();
+      }
+      const r = parser.feed(chunk, at, len);
+      if (typeof r !== 'number') {
+        this.#inParse = false;
+        if (r instanceof ClientError) this.#fail(r);
+        else this.#feedError(r);
+        return;
+      }
+      if (r === 0 && !parser.atBoundary) {
+        // Cannot happen with the states we run; never spin on it.
+        this.#inParse = false;
+        this.#fail(ERR.parseError);
+        return;
+      }
+      at += r;
+      if (this.#closed || this.#lingering) break;
+      if (this.#next !== null && this.#active === null && !this.#nextInGate) this.#enterGate();
+    }
+    this.#inParse = false;
+    this.#syncInput();
+  }
+
+  /** Continue with stashed input after the request slots changed. */
+  #resumeInput(): void {
+    if (this.#closed || this.#lingering || this.#inParse) return;
+    const stash = this.#stash;
+    if (stash !== null) {
+      this.#stash = null;
+      this.#parse(stash, this.#stashAt);
+    } else {
+      this.#syncInput();
+    }
+    if (this.#eof) this.#checkEof();
+  }
+
+  /** Pause the socket while input must wait; resume it when it may flow again. */
+  #syncInput(): void {
+    if (this.#closed || this.#lingering) return;
+    const sock = this.#sock;
+    const hold = this.#stash !== null || this.#next !== null || this.#reject !== null || (this.#closing && this.#parser.atBoundary);
+    if (hold) {
+      if (!sock._paused) {
+        sock._paused = true;
+        this.#socket.pause();
+      }
+      return;
+    }
+    if (sock._paused) {
+      sock._paused = false;
+      // A body backlog over the request's high-water mark resumes from IncomingMessage#_read.
+      const p = this.#parsing;
+      if (p === null || p.req.readableLength < p.req.readableHighWaterMark) this.#socket.resume();
+    }
+  }
+
+  // --- parser sink ------------------------------------------------------------------------------
+
+  onHead(method: string, url: string, versionMinor: number, rawHeaders: string[], facts: HeadFacts): void {
+    const req = createIncoming(this.#socket, method, url, versionMinor, rawHeaders);
+    const exchange = new Exchange(req, facts.keepAlive, facts.expectContinue);
+    this.#parsing = exchange;
+    this.#next = exchange; // the parser only starts a message when #next is empty
+    if (!facts.keepAlive || this.#keepAliveMs === 0) this.#closing = true;
+    if (this.#deadlineKind === DEADLINE_HEAD) this.#disarm();
+  }
+
+  onBody(chunk: Buffer): void {
+    const p = this.#parsing;
+    if (p === null) return;
+    const req = p.req;
+    if (incomingInternals(req)._dumped) return;
+    if (!req.push(chunk)) this.#socket.pause();
+  }
+
+  onTrailers(rawTrailers: string[]): void {
+    this.#trailers = rawTrailers;
+  }
+
+  onMessageComplete(): void {
+    const p = this.#parsing;
+    this.#parsing = null;
+    const trailers = this.#trailers;
+    this.#trailers = null;
+    if (p !== null) completeIncoming(p.req, trailers);
+  }
+
+  // --- dispatch -----------------------------------------------------------------------------------
+
+  #enterGate(): void {
+    this.#nextInGate = true;
+    this.#host.gate.enter(this.#run);
+  }
+
+  /** The gate's `run`: the request in `#next` may start. */
+  #dispatch(): void {
+    this.#nextInGate = false;
+    const exchange = this.#next;
+    const host = this.#host;
+    if (exchange === null || this.#closed || this.#lingering) {
+      host.gate.leave(); // its connection is gone: entered, never run
+      return;
+    }
+    this.#next = null;
+    this.#active = exchange;
+    host.requestStarted();
+
+    const req = exchange.req;
+    const res = new EngineResponse(req, exchange, this);
+    exchange.res = res;
+    const keepAlive = exchange.keepAlive && this.#keepAliveMs !== 0 && !this.#closing && !host.draining;
+    res.shouldKeepAlive = keepAlive;
+    // `Keep-Alive: timeout=N` is in whole seconds; below one second say nothing rather than 0.
+    if (keepAlive && this.#keepAliveMs >= 1000) responseInternals(res)._keepAliveTimeout = this.#keepAliveMs;
+    res.assignSocket(this.#socket);
+    if (exchange.expectContinue) {
+      responseInternals(res)._expect_continue = true;
+      res.writeContinue();
+    }
+
+    let ret: unknown;
+    try {
+      ret = host.handler(req, res);
+    } catch (err) {
+      this.#appError(exchange, err);
+    }
+    if (ret !== null && typeof ret === 'object' && typeof (ret as PromiseLike<unknown>).then === 'function') {
+      // One closure per promise-returning request: the rejection must find its exchange.
+      (ret as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#appError(exchange, err));
+    }
+    this.#resumeInput();
+  }
+
+  #appError(exchange: Exchange, err: unknown): void {
+    this.#host.events.onAppError?.(err, exchange.req);
+    if (exchange.done) return; // finished or its connection is gone: nothing left to answer
+    const res = exchange.res as EngineResponse;
+    if (res.writableEnded) return; // the response is complete (the app threw after end()): let it go out
+    if (res.headersSent) {
+      // Part of a response is on the wire; only closing tells the client it is broken.
+      this.#socket.destroy();
+      return;
+    }
+    // Replace whatever the app had prepared with a plain 500.
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.on('error', noop); // the app may still write to the response it lost
+    const body = errorBody(500);
+    res.statusCode = 500;
+    res.statusMessage = statusText(500);
+    res.shouldKeepAlive = false;
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.setHeader('Connection', 'close');
+    res.end(body);
+  }
+
+  responseFinished(exchange: Exchange): void {
+    if (exchange.done || exchange !== this.#active) return;
+    exchange.done = true;
+    this.#active = null;
+    const res = exchange.res as EngineResponse;
+    // node:http's resOnFinish: pull an unread body off the wire, free the socket, 'close' next tick.
+    const req = incomingInternals(exchange.req);
+    if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
+    res.detachSocket(this.#socket);
+    process.nextTick(emitResponseClose, res);
+
+    // Listeners and the gate may call back into the engine (drain, another connection's
+    // request): the slots above are already settled.
+    const host = this.#host;
+    host.requestEnded();
+    this.#report(exchange, true);
+    host.gate.leave();
+
+    if (this.#closed || this.#lingering) return;
+    if (responseInternals(res)._last || host.draining) {
+      this.#closeGracefully();
+      return;
+    }
+    if (this.#next !== null) {
+      this.#enterGate(); // pipelined request: its turn
+      return;
+    }
+    if (this.#closing) {
+      this.#finishClosing();
+      return;
+    }
+    if (this.#parser.inHead) this.#armHead();
+    else this.#armIdle(this.#keepAliveMs);
+    this.#resumeInput();
+  }
+
+  #report(exchange: Exchange, completed: boolean): void {
+    const onRequestDone = this.#host.events.onRequestDone;
+    if (onRequestDone === undefined) return;
+    onRequestDone({
+      req: exchange.req,
+      res: exchange.res as EngineResponse,
+      remoteAddress: this.#remoteAddress,
+      startTime: exchange.startTime,
+      durationNs: BigInt(Math.round((performance.now() - exchange.startMark) * 1e6)),
+      bodyBytes: exchange.bodyBytes,
+      completed,
+    });
+  }
+
+  #drainResponse(): void {
+    // node:http's socketOnDrain: OutgoingMessage relies on the server to forward 'drain'.
+    const res = this.#active?.res;
+    if (res == null || res.writableEnded) return;
+    const key = needDrainSymbol(res);
+    if (key === null) {
+      res.emit('drain');
+      return;
+    }
+    const flags = res as unknown as Record<symbol, boolean>;
+    if (flags[key] === true) {
+      flags[key] = false;
+      res.emit('drain');
+    }
+  }
+
+  // --- refusing and closing -------------------------------------------------------------------------
+
+  /** Refuse the request being parsed: answer `err` (after the requests before it), then close. */
+  #fail(err: ClientError): void {
+    this.#host.events.onClientError?.({ remoteAddress: this.#remoteAddress, status: err.status, reason: err.reason });
+    if (this.#closed || this.#lingering) return;
+    this.#closing = true;
+    this.#stash = null;
+    const broken = this.#parsing; // set when the error is in a body: that request can never complete
+    this.#parsing = null;
+    if (broken !== null) {
+      if (broken === this.#active) {
+        // The app is handling it: answer now if nothing was sent, else cut the connection.
+        if ((broken.res as EngineResponse).headersSent) this.#socket.destroy();
+        else this.#writeAndClose(err);
+        return;
+      }
+      if (broken === this.#next) this.#next = null; // never dispatched; if in the gate, #dispatch leaves
+    }
+    if (this.#active === null && this.#next === null) {
+      this.#writeAndClose(err);
+      return;
+    }
+    this.#reject = err;
+    this.#syncInput();
+  }
+
+  /**
+   * `feed` failed with something other than a ClientError. The parser's own states only throw
+   * ClientErrors, so this came from the app: a 'data' listener runs synchronously inside
+   * `req.push()` while the parser is delivering a body. Report it as an app error and drop
+   * the connection, since the rest of that body can no longer be delivered.
+   */
+  #feedError(err: Error): void {
+    const p = this.#parsing;
+    if (p === null) {
+      this.#fail(ERR.parseError);
+      return;
+    }
+    this.#host.events.onAppError?.(err, p.req);
+    this.#socket.destroy();
+  }
+
+  #finishClosing(): void {
+    const reject = this.#reject;
+    if (reject !== null) this.#writeAndClose(reject);
+    else this.#closeGracefully();
+  }
+
+  #writeAndClose(err: ClientError): void {
+    this.#socket.write(errorResponse(err.status));
+    this.#closeGracefully();
+  }
+
+  /** End our side after what is written, keep reading (discarding) until the client closes. */
+  #closeGracefully(): void {
+    if (this.#closed || this.#lingering) return;
+    this.#lingering = true;
+    this.#closing = true;
+    this.#stash = null;
+    this.#armLinger();
+    this.#sock._paused = false;
+    this.#socket.resume();
+    this.#socket.end();
+  }
+
+  #end(): void {
+    this.#eof = true;
+    if (this.#closed || this.#lingering) return;
+    this.#checkEof();
+  }
+
+  /** After the client's FIN, once every byte it sent is parsed: finish what can be finished, then close. */
+  #checkEof(): void {
+    if (this.#stash !== null || this.#closed || this.#lingering || this.#reject !== null) return;
+    const p = this.#parsing;
+    if (p !== null) {
+      // A body cut short can never complete: that request is aborted.
+      if (p === this.#active || (p === this.#next && this.#active === null)) {
+        this.#socket.destroy();
+        return;
+      }
+      if (p === this.#next) this.#next = null;
+      this.#parsing = null;
+    }
+    this.#closing = true; // (a head cut short is simply never answered)
+    const active = this.#active;
+    if (active === null && this.#next === null) {
+      this.#closeGracefully();
+      return;
+    }
+    if (active !== null) {
+      const res = active.res as EngineResponse;
+      if (!res.headersSent) res.shouldKeepAlive = false;
+    }
+  }
+
+  /** The socket is gone: abort what is in flight (node:http's socketOnClose / abortIncoming). */
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#disarm();
+    this.#stash = null;
+    const host = this.#host;
+    const active = this.#active;
+    const next = this.#next;
+    const parsing = this.#parsing;
+    this.#active = null;
+    this.#next = null;
+    this.#parsing = null;
+    if (active !== null) {
+      active.done = true;
+      host.requestEnded();
+      this.#report(active, false);
+      active.req.destroy(abortedError());
+      host.gate.leave();
+    }
+    // #next, if inside the gate, is left by #dispatch when the gate runs it.
+    if (next !== null) next.req.destroy(abortedError());
+    if (parsing !== null && parsing !== active && parsing !== next) parsing.req.destroy(abortedError());
+    host.connectionClosed(this);
+  }
+
+  // --- deadlines (checked by the engine's sweep) ------------------------------------------------------
+
+  #arm(kind: number, ms: number): void {
+    if (ms <= 0) {
+      this.#disarm();
+      return;
+    }
+    // The coarse clock may be up to one slack behind: add it so a deadline never fires early.
+    const host = this.#host;
+    this.#deadlineKind = kind;
+    this.#deadline = host.clock + ms + host.clockSlackMs;
+  }
+
+  #armIdle(ms: number): void {
+    this.#arm(DEADLINE_IDLE, ms);
+  }
+
+  #armHead(): void {
+    this.#arm(DEADLINE_HEAD, this.#host.options.headersTimeoutMs);
+  }
+
+  #armLinger(): void {
+    this.#arm(DEADLINE_LINGER, LINGER_MS);
+  }
+
+  #disarm(): void {
+    this.#deadlineKind = DEADLINE_NONE;
+    this.#deadline = 0;
+  }
+}

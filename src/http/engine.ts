@@ -1,0 +1,123 @@
+/**
+ * The HTTP/1.1 engine: owns accepted sockets, serves them with Connection, and stops them
+ * gracefully (drain) or at once (destroyAll). Idle, head and linger deadlines of every
+ * connection are checked by one coarse sweep timer rather than a timer per socket, and are
+ * armed against the clock that sweep keeps, so the hot path reads no clock for them.
+ */
+import type { Socket } from 'node:net';
+import { Connection, LINGER_MS, type ConnectionHost } from './connection.js';
+import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from './types.js';
+
+/** Sweep period: a fraction of the shortest deadline, within these bounds (ms). */
+const MIN_SWEEP_MS = 5;
+const MAX_SWEEP_MS = 250;
+const SWEEP_FRACTION = 8;
+
+class Host implements ConnectionHost {
+  readonly handler: RequestHandler;
+  readonly options: EngineOptions;
+  readonly gate: RequestGate;
+  readonly events: EngineEvents;
+  readonly #onConnectionClosed: (conn: Connection) => void;
+  draining = false;
+  activeRequests = 0;
+  clock = 0;
+  readonly clockSlackMs: number;
+
+  constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents, sweepMs: number, onConnectionClosed: (conn: Connection) => void) {
+    this.clockSlackMs = sweepMs;
+    this.handler = handler;
+    this.options = options;
+    this.gate = gate;
+    this.events = events;
+    this.#onConnectionClosed = onConnectionClosed;
+  }
+
+  requestStarted(): void {
+    this.activeRequests++;
+  }
+
+  requestEnded(): void {
+    this.activeRequests--;
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.#onConnectionClosed(conn);
+  }
+}
+
+export class HttpEngine {
+  readonly #host: Host;
+  readonly #connections = new Set<Connection>();
+  readonly #sweepMs: number;
+  #sweeper: NodeJS.Timeout | null = null;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents = {}) {
+    const shortest = Math.min(LINGER_MS, ...[options.keepAliveMs, options.headersTimeoutMs].filter((ms) => ms > 0));
+    this.#sweepMs = Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, Math.floor(shortest / SWEEP_FRACTION)));
+    this.#host = new Host(handler, options, gate, events, this.#sweepMs, (conn) => this.#connectionClosed(conn));
+  }
+
+  /** Take ownership of an accepted socket (from net.Server 'connection'). */
+  handleConnection(socket: Socket): void {
+    if (socket.destroyed) return; // reset before we got to it
+    if (this.#sweeper === null) {
+      this.#host.clock = Date.now();
+      this.#sweeper = setInterval(this.#sweep, this.#sweepMs).unref();
+    }
+    const conn = new Connection(socket, this.#host);
+    this.#connections.add(conn);
+    if (this.#host.draining) conn.drain();
+  }
+
+  /**
+   * Graceful stop: no more keep-alive; busy connections get `Connection: close` on their
+   * current response and close after it; idle ones serve a request that arrives within a short
+   * grace (a client reusing its connection right now) and close. Resolves when every
+   * connection is closed.
+   */
+  drain(): Promise<void> {
+    this.#host.draining = true;
+    for (const conn of [...this.#connections]) conn.drain();
+    if (this.#connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Quick stop: destroy every connection now. */
+  destroyAll(): void {
+    for (const conn of [...this.#connections]) conn.destroy();
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Requests dispatched to the app and not finished. */
+  get activeRequests(): number {
+    return this.#host.activeRequests;
+  }
+
+  readonly #sweep = (): void => {
+    const now = Date.now();
+    this.#host.clock = now;
+    for (const conn of this.#connections) {
+      const deadline = conn.deadline;
+      if (deadline !== 0 && deadline <= now) conn.onDeadline();
+    }
+  };
+
+  #connectionClosed(conn: Connection): void {
+    this.#connections.delete(conn);
+    if (this.#connections.size !== 0) return;
+    if (this.#sweeper !== null) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = null;
+    }
+    if (this.#host.draining) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
