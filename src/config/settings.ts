@@ -252,6 +252,18 @@ export const SETTINGS = [
     doc: 'Add a random 0..N to each worker\'s max-requests so workers do not all restart at once.',
   }),
 
+  setting({
+    name: 'maxWorkerMemory',
+    section: 'Worker processes',
+    flags: ['--max-worker-memory'],
+    metavar: 'MB',
+    env: ['TSGUN_MAX_WORKER_MEMORY'],
+    codec: integer(0),
+    default: 0,
+    doc: 'Restart a worker gracefully once its resident memory (RSS) exceeds this many MB (0 = never).',
+    longDoc: 'Checked every second. The replacement starts before the old worker stops, so capacity never drops.',
+  }),
+
   // ── HTTP limits ─────────────────────────────────────────────────────────────────────────
   setting({
     name: 'limitRequestLine',

@@ -11,6 +11,7 @@ import { parseAppSpec, loadApp } from '../app/index.js';
 import type { LoadedApp } from '../app/types.js';
 import { HttpEngine } from '../http/engine.js';
 import { compileAccessLogFormat } from '../http/access-log.js';
+import { engineOptions } from '../http/engine-options.js';
 import type { RequestHandler, RequestRecord, RequestGate } from '../http/types.js';
 import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
@@ -102,15 +103,7 @@ export class WorkerProcess {
     this.#gate = settings.workerClass === 'sync' ? new SyncGate(this.#accept) : new AsyncGate();
     this.#engine = new HttpEngine(
       this.#wrapHandler(app.handler),
-      {
-        limits: {
-          requestLine: settings.limitRequestLine,
-          requestFields: settings.limitRequestFields,
-          requestFieldSize: settings.limitRequestFieldSize,
-        },
-        keepAliveMs: settings.keepalive * 1000,
-        headersTimeoutMs: Math.max(settings.keepalive * 1000, 10_000),
-      },
+      engineOptions(settings),
       this.#gate,
       {
         onRequestDone: (rec) => this.#onRequestDone(rec),
