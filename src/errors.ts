@@ -41,6 +41,11 @@ export const ERRORS = {
   TSGUN_ERR_PIDFILE: { message: 'Cannot write pid file', exitCode: EXIT.ERROR },
   TSGUN_ERR_ALREADY_CLOSED: { message: 'Server is already closed', exitCode: EXIT.ERROR },
   TSGUN_ERR_USAGE: { message: 'Invalid command line', exitCode: EXIT.USAGE },
+  TSGUN_ERR_CONTROL_SOCKET: { message: 'Cannot open the control socket', exitCode: EXIT.ERROR },
+  TSGUN_ERR_METRICS_BIND: { message: 'Cannot serve metrics', exitCode: EXIT.ERROR },
+  TSGUN_ERR_CTL_CONNECT: { message: 'Cannot reach the tsgun control socket', exitCode: EXIT.ERROR },
+  TSGUN_ERR_CTL_BAD_REQUEST: { message: 'Bad control request', exitCode: EXIT.USAGE },
+  TSGUN_ERR_CTL_FAILED: { message: 'Control command failed', exitCode: EXIT.ERROR },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,11 +1,14 @@
 /**
- * The scheme and origin a request was made to, as seen from the worker.
+ * The scheme, origin and client a request was made from/to, as seen from the worker.
  *
- * This is the one place that decides the scheme: a later trusted-proxy layer (`X-Forwarded-Proto`,
- * `forwarded-allow-ips`) changes `requestScheme` and every consumer follows.
+ * This is the one place that decides the scheme: a TLS socket is https; otherwise what a
+ * trusted proxy said (secure-scheme headers, `Forwarded: proto=`, read by the engine only from
+ * `--forwarded-allow-ips` peers, see src/http/forwarded.ts); otherwise http. The host is the
+ * trusted X-Forwarded-Host / `Forwarded: host=` when valid, else Host.
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { forwardedFacts } from '../http/forwarded.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -13,12 +16,23 @@ export type Scheme = 'http' | 'https';
 const HOST = /^(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$/;
 
 export function requestScheme(req: IncomingMessage): Scheme {
-  return (req.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http';
+  if ((req.socket as TLSSocket | null)?.encrypted === true) return 'https';
+  return forwardedFacts(req)?.scheme ?? 'http';
+}
+
+/**
+ * The client's address: what a trusted proxy reported (X-Forwarded-For / `Forwarded: for=`),
+ * else the socket's peer (which a PROXY protocol header has already set to the real client).
+ */
+export function requestClientAddress(req: IncomingMessage): string | undefined {
+  return forwardedFacts(req)?.clientAddress ?? (req.socket as IncomingMessage['socket'] | null)?.remoteAddress;
 }
 
 /** `scheme://host[:port]` from the Host header, or from the socket's local address without one. */
 export function requestOrigin(req: IncomingMessage): string {
   const scheme = requestScheme(req);
+  const forwardedHost = forwardedFacts(req)?.host;
+  if (forwardedHost != null && HOST.test(forwardedHost)) return `${scheme}://${forwardedHost}`;
   const host = req.headers.host;
   if (host !== undefined && HOST.test(host)) return `${scheme}://${host}`;
   const socket = req.socket as IncomingMessage['socket'] | null;

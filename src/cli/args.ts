@@ -3,9 +3,10 @@
  * (every setting option is read as text; the settings table validates it) and --help; nothing
  * is printed and the process is never exited here — the caller gets help text or a TsgunError.
  *
- * Commands: only `serve` (`tsgun APP [options]`) today. A subcommand (`tsgun ctl …`,
- * `tsgun bench …`) will be another CommandSpec (its own file, src/cli/args-<name>.ts) selected
- * by the first argument in parseArgs; anything else is the serve command.
+ * Commands: `serve` (`tsgun APP [options]`), and `tsgun bench …` (bench-args.ts), which
+ * main.ts dispatches on the first argument before settings are read, since it takes no
+ * settings, and likewise `tsgun ctl …` (args-ctl.ts, talking to a running server's control
+ * socket); anything else is the serve command.
  */
 import yargs, { type Argv } from 'yargs';
 import { TsgunError } from '../errors.js';

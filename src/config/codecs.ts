@@ -188,6 +188,13 @@ export function ipOrNetworkItem(itemText: string): string {
   return problem(itemText, 'an IP address, a CIDR network (10.0.0.0/8) or *');
 }
 
+/** Items of `--secure-scheme-headers`: `HEADER-NAME=value`, the name a header token. */
+export function headerValueItem(itemText: string): string {
+  const value = itemText.trim();
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+=\S+$/.test(value)) problem(itemText, 'HEADER=VALUE (e.g. X-FORWARDED-PROTO=https)');
+  return value;
+}
+
 /** Items of `--env`: `KEY=VALUE` with a shell-style variable name. */
 export function keyValueItem(itemText: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(itemText)) problem(itemText, 'KEY=VALUE (KEY: letters, digits, _)');

@@ -7,6 +7,7 @@ import {
   bindItem,
   directory,
   flag,
+  headerValueItem,
   integer,
   ipOrNetworkItem,
   keyValueItem,
@@ -19,6 +20,7 @@ import {
   type ParseContext,
 } from './codecs.js';
 import type { HookName, Hooks } from './hooks.js';
+import { optionalTcpAddress } from './tcp-address-codec.js';
 
 export const SECTIONS = [
   'Server socket',
@@ -158,6 +160,42 @@ export const SETTINGS = [
       'A comma-separated list of IP addresses or CIDR networks. `*` trusts every peer: use it only ' +
       'when nothing but your proxy can reach tsgun.',
   }),
+  setting({
+    name: 'secureSchemeHeaders',
+    section: 'Server socket',
+    flags: ['--secure-scheme-headers'],
+    metavar: 'HEADER=VALUE,...',
+    env: ['TSGUN_SECURE_SCHEME_HEADERS'],
+    codec: list('HEADER=VALUE list', headerValueItem, { envSplit: 'comma', commaStrings: true, repeatable: false }),
+    default: ['X-FORWARDED-PROTOCOL=ssl', 'X-FORWARDED-PROTO=https', 'X-FORWARDED-SSL=on'],
+    doc: 'Headers, and the value of each that means HTTPS, that a trusted proxy sets to tell the scheme.',
+    longDoc:
+      'Only believed from `--forwarded-allow-ips` peers (and removed from other peers\' requests). A listed ' +
+      'header with another value means HTTP; two listed headers that disagree get 400. See docs/http.md.',
+  }),
+  setting({
+    name: 'proxyProtocol',
+    section: 'Server socket',
+    flags: ['--proxy-protocol'],
+    env: ['TSGUN_PROXY_PROTOCOL'],
+    codec: flag(),
+    default: false,
+    doc: 'Expect a PROXY protocol header (v1 or v2) first on connections from `--proxy-allow-from` peers.',
+    longDoc:
+      'The client address it names becomes the socket\'s address for the app and the access log. Such a ' +
+      'connection without a valid header is refused (400, closed); other peers speak plain HTTP.',
+  }),
+  setting({
+    name: 'proxyAllowFrom',
+    section: 'Server socket',
+    flags: ['--proxy-allow-from'],
+    metavar: 'IPS',
+    env: ['TSGUN_PROXY_ALLOW_FROM'],
+    codec: list('address list', ipOrNetworkItem, { envSplit: 'comma', commaStrings: true, repeatable: false }),
+    default: ['127.0.0.1', '::1'],
+    doc: 'Load balancer addresses that send a PROXY protocol header (with `--proxy-protocol`).',
+    longDoc: 'A comma-separated list of IP addresses or CIDR networks; `*` means every peer.',
+  }),
 
   // ── Worker processes ────────────────────────────────────────────────────────────────────
   setting({
@@ -228,7 +266,10 @@ export const SETTINGS = [
     codec: seconds(),
     default: 2,
     doc: 'Seconds to wait for the next request on a keep-alive connection (0 = close after each response).',
-    longDoc: 'Behind a load balancer, set it above the balancer\'s idle timeout.',
+    longDoc:
+      'Behind a load balancer, set it above the balancer\'s idle timeout. Applies to the async worker class: ' +
+      'like gunicorn\'s sync worker, a sync worker closes the connection after each response, so every request ' +
+      'goes back through the shared accept queue to whichever worker is free.',
   }),
   setting({
     name: 'maxRequests',
@@ -294,6 +335,63 @@ export const SETTINGS = [
     codec: integer(0),
     default: 8190,
     doc: 'Maximum size in bytes of one header line (0 = unlimited); larger get 431.',
+  }),
+  setting({
+    name: 'limitRequestBody',
+    section: 'HTTP limits',
+    flags: ['--limit-request-body'],
+    metavar: 'INT',
+    env: ['TSGUN_LIMIT_REQUEST_BODY'],
+    codec: integer(0),
+    default: 0,
+    doc: 'Maximum size in bytes of a request body (0 = unlimited); larger requests get 413.',
+    longDoc:
+      'Checked against Content-Length before any of the body is read (and before the app runs), and ' +
+      'against the running total of a chunked body as each chunk is announced.',
+  }),
+  setting({
+    name: 'permitObsoleteFolding',
+    section: 'HTTP limits',
+    flags: ['--permit-obsolete-folding'],
+    env: ['TSGUN_PERMIT_OBSOLETE_FOLDING'],
+    codec: flag(),
+    default: false,
+    doc: 'Accept header values continued on an indented line (obsolete folding); refused with 400 otherwise.',
+    longDoc: 'When accepted, each fold is replaced by one space (RFC 9112 §5.2).',
+  }),
+  setting({
+    name: 'headerMap',
+    section: 'HTTP limits',
+    flags: ['--header-map'],
+    metavar: 'drop|refuse|dangerous',
+    env: ['TSGUN_HEADER_MAP'],
+    codec: oneOf(['drop', 'refuse', 'dangerous'] as const),
+    default: 'drop',
+    doc: 'Headers whose name contains `_`: `drop` them, `refuse` the request (400), or pass them on (`dangerous`).',
+    longDoc:
+      'As gunicorn\'s header_map: a name like `X_Forwarded_For` can pass for `X-Forwarded-For` in code or ' +
+      'proxies that treat `_` and `-` alike.',
+  }),
+  setting({
+    name: 'headerTimeout',
+    section: 'HTTP limits',
+    flags: ['--header-timeout'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_HEADER_TIMEOUT'],
+    codec: seconds(),
+    default: 10,
+    doc: 'Seconds a client has from the first byte of a request to the end of its headers (0 = no limit); then 408.',
+    longDoc: 'The slowloris guard. A connection that has sent nothing of a request is governed by `--keep-alive`.',
+  }),
+  setting({
+    name: 'bodyTimeout',
+    section: 'HTTP limits',
+    flags: ['--body-timeout'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_BODY_TIMEOUT'],
+    codec: seconds(),
+    default: 30,
+    doc: 'Longest silence allowed while a request body is being received (0 = no limit); then 408 and close.',
   }),
 
   // ── Logging ─────────────────────────────────────────────────────────────────────────────
@@ -398,6 +496,38 @@ export const SETTINGS = [
     codec: flag(),
     default: false,
     doc: 'Restart workers when the application\'s files change (development only).',
+  }),
+  setting({
+    name: 'controlSocket',
+    section: 'Process',
+    flags: ['--control-socket'],
+    metavar: 'PATH',
+    env: ['TSGUN_CONTROL_SOCKET'],
+    codec: optionalText(),
+    default: null,
+    defaultDoc: 'beside the pid file (`app.pid` → `app.ctl`), else `$XDG_RUNTIME_DIR/tsgun-<pid>.ctl` or `/tmp/tsgun-<uid>/tsgun-<pid>.ctl`',
+    doc: 'Unix socket (mode 0600) on which the master answers `tsgun ctl` commands.',
+    longDoc: 'Give `tsgun ctl` the same `--control-socket` (or `--pid`) to reach it; see docs/control-and-metrics.md.',
+  }),
+  setting({
+    name: 'noControlSocket',
+    section: 'Process',
+    flags: ['--no-control-socket'],
+    env: ['TSGUN_NO_CONTROL_SOCKET'],
+    codec: flag(),
+    default: false,
+    doc: 'Do not open the control socket.',
+  }),
+  setting({
+    name: 'metricsBind',
+    section: 'Process',
+    flags: ['--metrics-bind'],
+    metavar: 'HOST:PORT',
+    env: ['TSGUN_METRICS_BIND'],
+    codec: optionalTcpAddress(),
+    default: null,
+    doc: 'Serve Prometheus metrics for the whole pool at `http://HOST:PORT/metrics` from the master (off when unset).',
+    longDoc: 'Metric names are listed in docs/control-and-metrics.md. Bind it to a private interface.',
   }),
 
   // ── Config ──────────────────────────────────────────────────────────────────────────────

@@ -17,7 +17,10 @@
  */
 import type { Socket } from 'node:net';
 import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from './types.js';
+import { peerAddress, type AddressList } from './address-list.js';
 import { ClientError } from './client-error.js';
+import { attachForwardedFacts, type ForwardedRules } from './forwarded.js';
+import { parseProxyHeader, type ProxySource } from './proxy-protocol.js';
 import { errorBody, errorResponse, statusText } from './error-response.js';
 import { Exchange } from './exchange.js';
 import { completeIncoming, createIncoming } from './incoming.js';
@@ -40,6 +43,12 @@ export interface ConnectionHost {
    */
   readonly clock: number;
   readonly clockSlackMs: number;
+  /** Forwarded-header rules; null when no peer is trusted. */
+  readonly forwarded: ForwardedRules | null;
+  /** Peers that must send a PROXY protocol header first; null when the protocol is off. */
+  readonly proxyAllow: AddressList | null;
+  /** Count and report a refused request (exactly once per refusal). */
+  clientError(err: ClientError, remoteAddress: string): void;
   requestStarted(): void;
   requestEnded(): void;
   connectionClosed(conn: Connection): void;
@@ -52,6 +61,8 @@ const DEADLINE_IDLE = 1;
 const DEADLINE_HEAD = 2;
 /** Closing: we sent FIN and wait for the client's; then reset. */
 const DEADLINE_LINGER = 3;
+/** A request body is expected: 408 when the client stays silent this long. */
+const DEADLINE_BODY = 4;
 
 /** How long an idle connection may stay open once a graceful stop begins (see drain()). */
 const DRAIN_IDLE_MS = 500;
@@ -81,8 +92,17 @@ export class Connection implements ParserSink, ResponseOwner {
   readonly #sock: SocketInternals;
   readonly #host: ConnectionHost;
   readonly #parser: RequestParser;
-  readonly #remoteAddress: string;
+  /** The client's address as the socket shows it (after a PROXY header: the client it named). */
+  #remoteAddress: string;
+  /** The address trust decisions are made on (see peerAddress). */
+  #peer: string;
+  /** This peer's forwarding headers are believed. */
+  #trustForwarded: boolean;
+  /** Bytes of a PROXY protocol header received so far; null once it is done or not expected. */
+  #proxyInput: Buffer | null = null;
   readonly #keepAliveMs: number;
+  readonly #bodyTimeoutMs: number;
+  readonly #bufferBodyBytes: number;
 
   #active: Exchange | null = null;
   #next: Exchange | null = null;
@@ -121,8 +141,13 @@ export class Connection implements ParserSink, ResponseOwner {
     this.#sock = socketInternals(socket);
     this.#host = host;
     this.#keepAliveMs = host.options.keepAliveMs;
+    this.#bodyTimeoutMs = host.options.bodyTimeoutMs;
+    this.#bufferBodyBytes = host.options.bufferBodyBytes;
     this.#remoteAddress = socket.remoteAddress ?? '';
-    this.#parser = new RequestParser(this, host.options.limits);
+    this.#peer = peerAddress(socket);
+    this.#trustForwarded = host.forwarded !== null && host.forwarded.trusts(this.#peer);
+    if (host.proxyAllow !== null && host.proxyAllow.has(this.#peer)) this.#proxyInput = Buffer.alloc(0);
+    this.#parser = new RequestParser(this, host.options);
     // A client's FIN ends its requests, not the responses we still owe it (see #end).
     this.#sock.allowHalfOpen = true;
     this.#sock._paused = false;
@@ -178,6 +203,10 @@ export class Connection implements ParserSink, ResponseOwner {
       // Only empty lines since the last request (some clients send a CRLF after a body): idle, not slow.
       if (this.#parser.hasPartialHead) this.#fail(ERR.headersTimeout);
       else this.#closeGracefully();
+    } else if (kind === DEADLINE_BODY) {
+      // Paused by us (backpressure, or waiting for its turn): the client is not the slow one.
+      if (this.#socket.isPaused()) this.#armBody();
+      else if (this.#parsing !== null) this.#fail(ERR.bodyTimeout);
     }
   }
 
@@ -185,6 +214,11 @@ export class Connection implements ParserSink, ResponseOwner {
 
   #data(chunk: Buffer): void {
     if (this.#closed || this.#lingering || this.#reject !== null) return; // discarding
+    if (this.#proxyInput !== null) {
+      this.#proxyData(chunk);
+      return;
+    }
+    if (this.#deadlineKind === DEADLINE_BODY) this.#armBody();
     if (this.#stash !== null) {
       // Only reachable if 'data' was already queued when we paused: keep it in order.
       this.#stash = Buffer.concat([this.#stash.subarray(this.#stashAt), chunk]);
@@ -195,6 +229,39 @@ export class Connection implements ParserSink, ResponseOwner {
     // deadline); otherwise it is an unread body being discarded, which counts as activity.
     if (this.#deadlineKind === DEADLINE_IDLE && !this.#parser.atBoundary) this.#armIdle(this.#keepAliveMs);
     this.#parse(chunk, 0);
+  }
+
+  /** Input before the PROXY protocol header is complete. */
+  #proxyData(chunk: Buffer): void {
+    const input = (this.#proxyInput as Buffer).length === 0 ? chunk : Buffer.concat([this.#proxyInput as Buffer, chunk]);
+    const result = parseProxyHeader(input);
+    if (result.kind === 'more') {
+      this.#proxyInput = input;
+      return;
+    }
+    this.#proxyInput = null;
+    if (result.kind === 'invalid') {
+      this.#fail(ERR.badProxyHeader);
+      return;
+    }
+    if (result.source !== null) this.#adoptSource(result.source);
+    if (result.length < input.length) this.#data(input.subarray(result.length));
+  }
+
+  /**
+   * The PROXY header named the real client: make it the socket's address, so the app, its
+   * framework (`req.socket.remoteAddress`, Express `req.ip`, Koa `ctx.ip`) and the access log all
+   * see the client rather than the load balancer. Own properties shadow net.Socket's getters.
+   */
+  #adoptSource(source: ProxySource): void {
+    const socket = this.#socket;
+    Object.defineProperty(socket, 'remoteAddress', { value: source.address, configurable: true });
+    Object.defineProperty(socket, 'remotePort', { value: source.port, configurable: true });
+    Object.defineProperty(socket, 'remoteFamily', { value: source.family, configurable: true });
+    this.#remoteAddress = source.address;
+    // Trust in forwarded headers is decided on the client the proxy named (gunicorn does the same).
+    this.#peer = source.address;
+    this.#trustForwarded = this.#host.forwarded !== null && this.#host.forwarded.trusts(source.address);
   }
 
   /** Parse `chunk[at..]` as far as the one-request read-ahead allows. */
@@ -228,7 +295,8 @@ export class Connection implements ParserSink, ResponseOwner {
       }
       at += r;
       if (this.#closed || this.#lingering) break;
-      if (this.#next !== null && this.#active === null && !this.#nextInGate) this.#enterGate();
+      const next = this.#next;
+      if (next !== null && next.ready && this.#active === null && !this.#nextInGate) this.#enterGate();
     }
     this.#inParse = false;
     this.#syncInput();
@@ -251,7 +319,9 @@ export class Connection implements ParserSink, ResponseOwner {
   #syncInput(): void {
     if (this.#closed || this.#lingering) return;
     const sock = this.#sock;
-    const hold = this.#stash !== null || this.#next !== null || this.#reject !== null || (this.#closing && this.#parser.atBoundary);
+    // A request still buffering its body before dispatch keeps the input flowing.
+    const next = this.#next;
+    const hold = this.#stash !== null || (next !== null && (next.ready || next !== this.#parsing)) || this.#reject !== null || (this.#closing && this.#parser.atBoundary);
     if (hold) {
       if (!sock._paused) {
         sock._paused = true;
@@ -259,7 +329,10 @@ export class Connection implements ParserSink, ResponseOwner {
       }
       return;
     }
-    if (sock._paused) {
+    // Also a pause left by onBody's backpressure: when the body's last chunk filled the stream
+    // and the app read it to the end (`for await (… of req)`), no IncomingMessage#_read comes
+    // to resume, and the next request on this connection would never be read.
+    if (sock._paused || this.#socket.isPaused()) {
       sock._paused = false;
       // A body backlog over the request's high-water mark resumes from IncomingMessage#_read.
       const p = this.#parsing;
@@ -270,12 +343,33 @@ export class Connection implements ParserSink, ResponseOwner {
   // --- parser sink ------------------------------------------------------------------------------
 
   onHead(method: string, url: string, versionMinor: number, rawHeaders: string[], facts: HeadFacts): void {
+    let clientAddress = this.#remoteAddress;
+    const rules = this.#host.forwarded;
+    let forwarded = null;
+    if (rules !== null) {
+      if (this.#trustForwarded) {
+        const read = rules.read(rawHeaders, this.#remoteAddress);
+        // Thrown from inside the parser's user call: feed() returns it, #parse refuses the request.
+        if (read instanceof ClientError) throw read;
+        if (read !== null) {
+          forwarded = read;
+          clientAddress = read.clientAddress;
+        }
+      } else {
+        rules.strip(rawHeaders);
+      }
+    }
     const req = createIncoming(this.#socket, method, url, versionMinor, rawHeaders);
-    const exchange = new Exchange(req, facts.keepAlive, facts.expectContinue);
+    if (forwarded !== null) attachForwardedFacts(req, forwarded);
+    const hasBody = facts.chunked || facts.contentLength > 0;
+    // 100-continue: the client sends no body until told to, so waiting for it would stall.
+    const ready = !hasBody || this.#bufferBodyBytes === 0 || facts.expectContinue;
+    const exchange = new Exchange(req, facts.keepAlive, facts.expectContinue, clientAddress, ready);
     this.#parsing = exchange;
     this.#next = exchange; // the parser only starts a message when #next is empty
     if (!facts.keepAlive || this.#keepAliveMs === 0) this.#closing = true;
     if (this.#deadlineKind === DEADLINE_HEAD) this.#disarm();
+    if (hasBody && this.#deadlineKind === DEADLINE_NONE) this.#armBody();
   }
 
   onBody(chunk: Buffer): void {
@@ -283,7 +377,14 @@ export class Connection implements ParserSink, ResponseOwner {
     if (p === null) return;
     const req = p.req;
     if (incomingInternals(req)._dumped) return;
-    if (!req.push(chunk)) this.#socket.pause();
+    const below = req.push(chunk);
+    if (!p.ready) {
+      // Buffering before dispatch: ignore the stream's high-water mark up to our own bound.
+      p.buffered += chunk.length;
+      if (p.buffered >= this.#bufferBodyBytes) p.ready = true;
+      return;
+    }
+    if (!below) this.#socket.pause();
   }
 
   onTrailers(rawTrailers: string[]): void {
@@ -295,7 +396,11 @@ export class Connection implements ParserSink, ResponseOwner {
     this.#parsing = null;
     const trailers = this.#trailers;
     this.#trailers = null;
-    if (p !== null) completeIncoming(p.req, trailers);
+    if (this.#deadlineKind === DEADLINE_BODY) this.#disarm();
+    if (p !== null) {
+      p.ready = true;
+      completeIncoming(p.req, trailers);
+    }
   }
 
   // --- dispatch -----------------------------------------------------------------------------------
@@ -390,8 +495,10 @@ export class Connection implements ParserSink, ResponseOwner {
       this.#closeGracefully();
       return;
     }
-    if (this.#next !== null) {
-      this.#enterGate(); // pipelined request: its turn
+    const next = this.#next;
+    if (next !== null) {
+      if (next.ready) this.#enterGate(); // pipelined request: its turn
+      else this.#resumeInput(); // still buffering its body: #parse enters the gate when it is ready
       return;
     }
     if (this.#closing) {
@@ -409,7 +516,7 @@ export class Connection implements ParserSink, ResponseOwner {
     onRequestDone({
       req: exchange.req,
       res: exchange.res as EngineResponse,
-      remoteAddress: this.#remoteAddress,
+      remoteAddress: exchange.clientAddress,
       startTime: exchange.startTime,
       durationNs: BigInt(Math.round((performance.now() - exchange.startMark) * 1e6)),
       bodyBytes: exchange.bodyBytes,
@@ -437,8 +544,8 @@ export class Connection implements ParserSink, ResponseOwner {
 
   /** Refuse the request being parsed: answer `err` (after the requests before it), then close. */
   #fail(err: ClientError): void {
-    this.#host.events.onClientError?.({ remoteAddress: this.#remoteAddress, status: err.status, reason: err.reason });
     if (this.#closed || this.#lingering) return;
+    this.#host.clientError(err, this.#remoteAddress);
     this.#closing = true;
     this.#stash = null;
     const broken = this.#parsing; // set when the error is in a body: that request can never complete
@@ -575,6 +682,10 @@ export class Connection implements ParserSink, ResponseOwner {
 
   #armHead(): void {
     this.#arm(DEADLINE_HEAD, this.#host.options.headersTimeoutMs);
+  }
+
+  #armBody(): void {
+    this.#arm(DEADLINE_BODY, this.#bodyTimeoutMs);
   }
 
   #armLinger(): void {

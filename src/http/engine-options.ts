@@ -2,8 +2,11 @@
 import type { Settings } from '../config/index.js';
 import type { EngineOptions } from './types.js';
 
-/** Time a client gets to send a whole request head (slowloris guard). */
-const HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * `sync` workers receive this much of a request body before the request takes the worker, so
+ * a client uploading slowly holds only its own connection (see docs/http.md, slow clients).
+ */
+export const SYNC_BUFFER_BODY_BYTES = 64 * 1024;
 
 export function engineOptions(settings: Settings): EngineOptions {
   return {
@@ -11,8 +14,25 @@ export function engineOptions(settings: Settings): EngineOptions {
       requestLine: settings.limitRequestLine,
       requestFields: settings.limitRequestFields,
       requestFieldSize: settings.limitRequestFieldSize,
+      requestBody: settings.limitRequestBody,
     },
+    permitObsoleteFolding: settings.permitObsoleteFolding,
+    headerMap: settings.headerMap,
     keepAliveMs: settings.keepalive * 1000,
-    headersTimeoutMs: Math.max(settings.keepalive * 1000, HEADERS_TIMEOUT_MS),
+    headersTimeoutMs: settings.headerTimeout * 1000,
+    bodyTimeoutMs: settings.bodyTimeout * 1000,
+    bufferBodyBytes: settings.workerClass === 'sync' ? SYNC_BUFFER_BODY_BYTES : 0,
+    proxy: {
+      forwardedAllowIps: settings.forwardedAllowIps,
+      secureSchemeHeaders: settings.secureSchemeHeaders.map(splitHeaderValue),
+      proxyProtocol: settings.proxyProtocol,
+      proxyAllowFrom: settings.proxyAllowFrom,
+    },
   };
+}
+
+/** `X-FORWARDED-PROTO=https` → `['X-FORWARDED-PROTO', 'https']` (validated by the settings codec). */
+function splitHeaderValue(item: string): readonly [string, string] {
+  const eq = item.indexOf('=');
+  return [item.slice(0, eq), item.slice(eq + 1)];
 }

@@ -5,13 +5,23 @@
  * armed against the clock that sweep keeps, so the hot path reads no clock for them.
  */
 import type { Socket } from 'node:net';
+import { AddressList } from './address-list.js';
+import type { ClientError } from './client-error.js';
 import { Connection, LINGER_MS, type ConnectionHost } from './connection.js';
+import { ForwardedRules } from './forwarded.js';
 import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from './types.js';
 
 /** Sweep period: a fraction of the shortest deadline, within these bounds (ms). */
 const MIN_SWEEP_MS = 5;
 const MAX_SWEEP_MS = 250;
 const SWEEP_FRACTION = 8;
+
+/** gunicorn's default secure_scheme_headers (also the settings default). */
+const DEFAULT_SECURE_SCHEME_HEADERS: readonly (readonly [string, string])[] = [
+  ['X-FORWARDED-PROTOCOL', 'ssl'],
+  ['X-FORWARDED-PROTO', 'https'],
+  ['X-FORWARDED-SSL', 'on'],
+];
 
 class Host implements ConnectionHost {
   readonly handler: RequestHandler;
@@ -23,14 +33,27 @@ class Host implements ConnectionHost {
   activeRequests = 0;
   clock = 0;
   readonly clockSlackMs: number;
+  readonly forwarded: ForwardedRules | null;
+  readonly proxyAllow: AddressList | null;
+  /** Refusals by reason since the engine started. */
+  readonly clientErrors = new Map<string, number>();
 
   constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents, sweepMs: number, onConnectionClosed: (conn: Connection) => void) {
     this.clockSlackMs = sweepMs;
+    const proxy = options.proxy;
+    // No trusted peer still needs the rules: they remove spoofable headers from everyone else.
+    this.forwarded = new ForwardedRules(new AddressList(proxy?.forwardedAllowIps ?? []), proxy?.secureSchemeHeaders ?? DEFAULT_SECURE_SCHEME_HEADERS);
+    this.proxyAllow = proxy?.proxyProtocol === true ? new AddressList(proxy.proxyAllowFrom) : null;
     this.handler = handler;
     this.options = options;
     this.gate = gate;
     this.events = events;
     this.#onConnectionClosed = onConnectionClosed;
+  }
+
+  clientError(err: ClientError, remoteAddress: string): void {
+    this.clientErrors.set(err.reason, (this.clientErrors.get(err.reason) ?? 0) + 1);
+    this.events.onClientError?.({ remoteAddress, status: err.status, reason: err.reason });
   }
 
   requestStarted(): void {
@@ -54,7 +77,7 @@ export class HttpEngine {
   #drainWaiters: (() => void)[] = [];
 
   constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents = {}) {
-    const shortest = Math.min(LINGER_MS, ...[options.keepAliveMs, options.headersTimeoutMs].filter((ms) => ms > 0));
+    const shortest = Math.min(LINGER_MS, ...[options.keepAliveMs, options.headersTimeoutMs, options.bodyTimeoutMs].filter((ms) => ms > 0));
     this.#sweepMs = Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, Math.floor(shortest / SWEEP_FRACTION)));
     this.#host = new Host(handler, options, gate, events, this.#sweepMs, (conn) => this.#connectionClosed(conn));
   }
@@ -91,6 +114,14 @@ export class HttpEngine {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /**
+   * Requests refused before reaching the app, by reason (`bad-request-line`, `body-too-large`,
+   * `headers-timeout`, …), since the engine started. A fresh object each call.
+   */
+  clientErrorCounts(): Record<string, number> {
+    return Object.fromEntries(this.#host.clientErrors);
   }
 
   /** Requests dispatched to the app and not finished. */

@@ -20,11 +20,22 @@ export class Exchange {
   bodyBytes = 0;
   /** Response finished or connection gone: the request is accounted for. */
   done = false;
+  /** The client address for the access log (peer, PROXY protocol source or trusted X-Forwarded-For). */
+  readonly clientAddress: string;
+  /**
+   * May enter the gate: its head is parsed and its body is complete or buffered far enough
+   * (see EngineOptions.bufferBodyBytes).
+   */
+  ready: boolean;
+  /** Body bytes received before dispatch (counted only while not `ready`). */
+  buffered = 0;
 
-  constructor(req: IncomingMessage, keepAlive: boolean, expectContinue: boolean) {
+  constructor(req: IncomingMessage, keepAlive: boolean, expectContinue: boolean, clientAddress: string, ready: boolean) {
     this.req = req;
     this.keepAlive = keepAlive;
     this.expectContinue = expectContinue;
+    this.clientAddress = clientAddress;
+    this.ready = ready;
     this.startTime = Date.now();
     this.startMark = performance.now();
   }

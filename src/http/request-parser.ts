@@ -20,12 +20,13 @@
  * `body_bytes`), which the engine tests exercise.
  */
 import { HTTPParser } from 'http-parser-js';
-import type { HttpLimits } from './types.js';
+import type { ParserOptions } from './types.js';
 import {
   BYTE_CR,
   BYTE_CTL,
   BYTE_LF,
   BYTE_OK,
+  CHUNK_EXT_INVALID,
   ERR,
   LINE_BYTE_CLASS,
   addFieldLine,
@@ -82,6 +83,14 @@ export class RequestParser extends ParserBase {
   readonly #requestLineLimit: number;
   readonly #fieldSizeLimit: number;
   readonly #fieldCountLimit: number;
+  /** Largest body accepted (bytes); 0 = no limit. */
+  readonly #bodyLimit: number;
+  readonly #permitObsFold: boolean;
+  readonly #headerMap: ParserOptions['headerMap'];
+  /** Field lines of the current head or trailer section, dropped ones included. */
+  #fieldCount = 0;
+  /** Chunked body bytes announced so far (checked against `#bodyLimit`). */
+  #chunkedTotal = 0;
   /** The previous chunk ended with CR; the next byte must be LF. */
   #pendingCr = false;
   readonly #facts: HeadFacts = newHeadFacts();
@@ -92,12 +101,16 @@ export class RequestParser extends ParserBase {
     return ret;
   };
 
-  constructor(sink: ParserSink, limits: HttpLimits) {
+  constructor(sink: ParserSink, options: ParserOptions) {
     super('REQUEST');
+    const limits = options.limits;
     this.#sink = sink;
     this.#requestLineLimit = limits.requestLine;
     this.#fieldSizeLimit = limits.requestFieldSize;
     this.#fieldCountLimit = limits.requestFields;
+    this.#bodyLimit = limits.requestBody;
+    this.#permitObsFold = options.permitObsoleteFolding;
+    this.#headerMap = options.headerMap;
     // Our own limits bound the head (0 = unlimited, as configured); http-parser-js's 80 KB
     // total would otherwise override them.
     this.maxHeaderSize = Infinity;
@@ -168,18 +181,20 @@ export class RequestParser extends ParserBase {
     if (line === undefined) return;
     const headers = this.info.headers;
     if (line !== '') {
-      if (this.#fieldCountLimit !== 0 && headers.length >= this.#fieldCountLimit * 2) throw ERR.tooManyFields;
-      const err = addFieldLine(line, headers);
-      if (err !== null) throw err;
+      this.#addField(line, headers, ERR.tooManyFields);
       return;
     }
+    this.#fieldCount = 0;
     const facts = this.#facts;
     const parts = this.#line;
     const err = inspectHead(headers, parts.versionMinor, facts);
     if (err !== null) throw err;
+    // Refused before a byte of the body is read (and before the app runs or 100 Continue goes out).
+    if (this.#bodyLimit !== 0 && !facts.chunked && facts.contentLength > this.#bodyLimit) throw ERR.bodyTooLarge;
     this.userCall()(this.#sink.onHead(parts.method, parts.url, parts.versionMinor, headers, facts));
     if (facts.chunked) {
       this.isChunked = true;
+      this.#chunkedTotal = 0;
       this.state = 'BODY_CHUNKHEAD';
     } else if (facts.contentLength > 0) {
       this.body_bytes = facts.contentLength;
@@ -189,11 +204,36 @@ export class RequestParser extends ParserBase {
     }
   }
 
+  /** One header or trailer line into `fields`: count limit, obs-fold, underscore policy. */
+  #addField(line: string, fields: string[], tooMany: ClientError): void {
+    if (this.#fieldCountLimit !== 0 && this.#fieldCount >= this.#fieldCountLimit) throw tooMany;
+    this.#fieldCount++;
+    const at = fields.length;
+    const err = addFieldLine(line, fields);
+    if (err !== null) {
+      if (err !== ERR.obsFold || !this.#permitObsFold) throw err;
+      // RFC 9112 §5.2: replace the fold with one SP; a fold with no field before it stays an error.
+      if (at === 0) throw err;
+      const folded = line.trim();
+      if (folded !== '') fields[at - 1] = `${fields[at - 1] as string} ${folded}`;
+      return;
+    }
+    const name = fields[at] as string;
+    if (this.#headerMap !== 'dangerous' && name.indexOf('_') !== -1) {
+      if (this.#headerMap === 'refuse') throw ERR.underscoreHeader;
+      fields.length = at; // drop: `X_Forwarded_For` can never pass for `X-Forwarded-For`
+    }
+  }
+
   BODY_CHUNKHEAD(): void {
     const line = this.#readLine(MAX_CHUNK_LINE, ERR.chunkLineTooLong);
     if (line === undefined) return;
     const size = parseChunkSize(line);
-    if (size < 0) throw ERR.badChunkSize;
+    if (size < 0) throw size === CHUNK_EXT_INVALID ? ERR.badChunkExtension : ERR.badChunkSize;
+    // Checked per chunk header, before its data is read: an oversized body stops at its first
+    // chunk that crosses the limit.
+    this.#chunkedTotal += size;
+    if (this.#bodyLimit !== 0 && this.#chunkedTotal > this.#bodyLimit) throw ERR.bodyTooLarge;
     this.body_bytes = size;
     this.state = size === 0 ? 'BODY_CHUNKTRAILERS' : 'BODY_CHUNK';
   }
@@ -212,15 +252,14 @@ export class RequestParser extends ParserBase {
 
   /** Only the base `BODY_CHUNKTRAILERS` still calls this: one trailer line. */
   parseHeader(line: string, fields: string[]): void {
-    if (this.#fieldCountLimit !== 0 && fields.length >= this.#fieldCountLimit * 2) throw ERR.tooManyTrailers;
-    const err = addFieldLine(line, fields);
-    if (err !== null) throw err;
+    this.#addField(line, fields, ERR.tooManyTrailers);
   }
 
   nextRequest(): void {
     this.userCall()(this.#sink.onMessageComplete());
     this.initialize('REQUEST');
     this.#pendingCr = false;
+    this.#fieldCount = 0;
     this.state = PAUSED;
   }
 

@@ -17,6 +17,7 @@ export interface ResponseOwner {
 
 type WriteFn = (chunk: unknown, encoding: unknown, cb: unknown) => boolean;
 type EndFn = (chunk: unknown, encoding: unknown, cb: unknown) => unknown;
+type StoreHeaderFn = (firstLine: string, headers: unknown) => unknown;
 
 export class EngineResponse extends ServerResponse {
   readonly #exchange: Exchange;
@@ -26,9 +27,10 @@ export class EngineResponse extends ServerResponse {
     super(req);
     this.#exchange = exchange;
     this.#owner = owner;
-    const own = this as unknown as { write: WriteFn; end: EndFn };
+    const own = this as unknown as { write: WriteFn; end: EndFn; _storeHeader: StoreHeaderFn };
     own.write = EngineResponse.#countingWrite;
     own.end = EngineResponse.#countingEnd;
+    own._storeHeader = storeHeaderWithoutConflict;
     this.on('finish', EngineResponse.#onFinish);
   }
 
@@ -55,6 +57,42 @@ export class EngineResponse extends ServerResponse {
     }
     return ret;
   }
+}
+
+/**
+ * Serializing the head (OutgoingMessage#_storeHeader, reached from writeHead and from the
+ * implicit head of write/end): node:http sends Content-Length and Transfer-Encoding both when
+ * the app set both, a message framing that request smugglers love. Transfer-Encoding wins
+ * (RFC 9112 §6.3), so Content-Length is left out.
+ */
+function storeHeaderWithoutConflict(this: EngineResponse, firstLine: string, headers: unknown): unknown {
+  const base = (Object.getPrototypeOf(this) as { _storeHeader: StoreHeaderFn })._storeHeader;
+  return base.call(this, firstLine, headers !== null && typeof headers === 'object' ? withoutLengthBesideEncoding(headers) : headers);
+}
+
+/** `headers` as _storeHeader takes them (object of values or of [name, value], flat or nested array), minus Content-Length when Transfer-Encoding is present. */
+export function withoutLengthBesideEncoding(headers: object): object {
+  if (Array.isArray(headers)) {
+    const nested = Array.isArray(headers[0]);
+    const names: unknown[] = nested ? headers.map((pair: unknown[]) => pair[0]) : headers.filter((_, i) => i % 2 === 0);
+    const lower = names.map((n) => String(n).toLowerCase());
+    if (!lower.includes('transfer-encoding') || !lower.includes('content-length')) return headers;
+    if (nested) return headers.filter((pair: unknown[]) => String(pair[0]).toLowerCase() !== 'content-length');
+    const out: unknown[] = [];
+    for (let i = 0; i < headers.length; i += 2) if (lower[i / 2] !== 'content-length') out.push(headers[i], headers[i + 1]);
+    return out;
+  }
+  let lengthKey: string | null = null;
+  let encoding = false;
+  for (const key in headers) {
+    // Only two lengths matter: skip every other name without lowercasing it.
+    if (key.length === 14 && key.toLowerCase() === 'content-length') lengthKey = key;
+    else if (key.length === 17 && key.toLowerCase() === 'transfer-encoding') encoding = true;
+  }
+  if (lengthKey === null || !encoding) return headers;
+  const copy: Record<string, unknown> = { ...(headers as Record<string, unknown>) };
+  delete copy[lengthKey];
+  return copy;
 }
 
 function byteCount(chunk: unknown, encoding: unknown): number {

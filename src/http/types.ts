@@ -15,14 +15,48 @@ export interface HttpLimits {
   readonly requestFields: number;
   /** Max bytes of one header line (name + value); 0 = unlimited. Over → 431. */
   readonly requestFieldSize: number;
+  /** Max bytes of a request body (Content-Length, or chunked data so far); 0 = unlimited. Over → 413. */
+  readonly requestBody: number;
 }
 
-export interface EngineOptions {
+/** What to do with a header whose name contains `_` (gunicorn's header_map). */
+export type HeaderMapMode = 'drop' | 'refuse' | 'dangerous';
+
+/** The request parser's rules. */
+export interface ParserOptions {
   readonly limits: HttpLimits;
+  /** Accept obsolete line folding (joined with one SP) instead of refusing it with 400. */
+  readonly permitObsoleteFolding: boolean;
+  /** `drop`: remove such headers; `refuse`: 400; `dangerous`: pass them to the app. */
+  readonly headerMap: HeaderMapMode;
+}
+
+/** Which peers may speak for the client (forwarded headers, PROXY protocol). */
+export interface ProxyOptions {
+  /** Peers (IPs, CIDR networks, `*`) whose X-Forwarded-* / Forwarded / scheme headers are believed. */
+  readonly forwardedAllowIps: readonly string[];
+  /** gunicorn's secure_scheme_headers: `[header name, value that means https]`. */
+  readonly secureSchemeHeaders: readonly (readonly [string, string])[];
+  /** Expect a PROXY protocol (v1 or v2) header first on connections from `proxyAllowFrom`. */
+  readonly proxyProtocol: boolean;
+  readonly proxyAllowFrom: readonly string[];
+}
+
+export interface EngineOptions extends ParserOptions {
   /** Idle time allowed between requests on a keep-alive connection; 0 = close after each response. */
   readonly keepAliveMs: number;
   /** Time allowed from a request's first byte to the end of its headers (slow clients); 0 = off. */
   readonly headersTimeoutMs: number;
+  /** Longest silence allowed while a request body is expected (slow uploads); 0 = off. Over → 408. */
+  readonly bodyTimeoutMs: number;
+  /**
+   * Body bytes to receive before a request is handed to the gate (0 = hand it over as soon as
+   * its head is parsed). The `sync` class sets it so a slow upload cannot hold the worker while
+   * its body trickles in; a body larger than this is streamed as usual after the first bytes.
+   */
+  readonly bufferBodyBytes: number;
+  /** Absent: no proxy is trusted, no PROXY protocol. */
+  readonly proxy?: ProxyOptions;
 }
 
 /**
@@ -41,7 +75,10 @@ export interface RequestGate {
 export interface RequestRecord {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  /** Peer address as seen on the socket (proxy handling may rewrite it later). */
+  /**
+   * The client's address: the socket peer, or the client a PROXY protocol header named, or
+   * the one a trusted proxy's X-Forwarded-For / Forwarded names (what `%(h)s` prints).
+   */
   readonly remoteAddress: string;
   /** `Date.now()` when the request head was parsed. */
   readonly startTime: number;

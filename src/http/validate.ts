@@ -82,9 +82,18 @@ export const ERR = {
   unknownTransferCoding: new ClientError(501, 'unsupported-transfer-coding'),
   expectationFailed: new ClientError(417, 'unsupported-expectation'),
   badChunkSize: new ClientError(400, 'bad-chunk-size'),
+  badChunkExtension: new ClientError(400, 'bad-chunk-extension'),
   badChunkEnd: new ClientError(400, 'bad-chunk-terminator'),
   chunkLineTooLong: new ClientError(400, 'chunk-line-too-long'),
   headersTimeout: new ClientError(408, 'headers-timeout'),
+  bodyTimeout: new ClientError(408, 'body-timeout'),
+  bodyTooLarge: new ClientError(413, 'body-too-large'),
+  asteriskTarget: new ClientError(400, 'asterisk-target-not-options'),
+  absoluteTarget: new ClientError(400, 'bad-absolute-target'),
+  connectNotSupported: new ClientError(501, 'connect-not-supported'),
+  underscoreHeader: new ClientError(400, 'underscore-in-header-name'),
+  conflictingScheme: new ClientError(400, 'conflicting-scheme-headers'),
+  badProxyHeader: new ClientError(400, 'bad-proxy-protocol-header'),
   parseError: new ClientError(400, 'parse-error'),
 } as const;
 
@@ -120,10 +129,35 @@ export function parseRequestLine(line: string, out: RequestLineParts): ClientErr
   }
   const minor = parseVersion(line, sp2 + 1);
   if (minor < 0) return minor === VERSION_UNSUPPORTED ? ERR.unsupportedVersion : ERR.badVersion;
-  out.method = line.slice(0, sp1);
-  out.url = line.slice(sp1 + 1, sp2);
+  const method = line.slice(0, sp1);
+  const url = line.slice(sp1 + 1, sp2);
+  const err = checkTargetForm(method, url);
+  if (err !== null) return err;
+  out.method = method;
+  out.url = url;
   out.versionMinor = minor;
   return null;
+}
+
+/** `scheme://` at the start of an absolute-form target (RFC 3986 scheme syntax). */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** `http://` or `https://` followed by a non-empty authority. */
+const HTTP_ABSOLUTE_FORM = /^https?:\/\/[^/?#]/i;
+
+/**
+ * The four request-target forms of RFC 9112 §3.2, each only where it belongs:
+ * origin-form (`/path`) for every method but CONNECT; absolute-form only with an http(s) scheme
+ * and an authority (a proxy-style request; its authority wins over Host, see request-origin.ts);
+ * asterisk-form (`*`) only for OPTIONS; authority-form (`host:port`) only for CONNECT, which
+ * tsgun refuses with 501 since it does not tunnel. Anything else → 400.
+ */
+function checkTargetForm(method: string, url: string): ClientError | null {
+  if (method === 'CONNECT') return ERR.connectNotSupported;
+  const first = url.charCodeAt(0);
+  if (first === 0x2f) return null; // '/'
+  if (url === '*') return method === 'OPTIONS' ? null : ERR.asteriskTarget;
+  if (ABSOLUTE_FORM.test(url)) return HTTP_ABSOLUTE_FORM.test(url) ? null : ERR.absoluteTarget;
+  return ERR.badTarget;
 }
 
 const VERSION_INVALID = -1;
@@ -361,9 +395,10 @@ export function connectionFlags(value: string): number {
 const MAX_CHUNK_DIGITS = 13;
 
 /**
- * `chunk-size [ BWS ";" chunk-ext ]` (RFC 9112 §7.1) → the size, or -1 when invalid
- * (empty, non-hex, `0x` prefixes, signs, sizes ≥ 2^52, trailing junk). Extensions are
- * accepted and ignored; the line reader has already refused control characters.
+ * `chunk-size [ chunk-ext ]` (RFC 9112 §7.1) → the size, or -1 when invalid (empty, non-hex,
+ * `0x` prefixes, signs, sizes ≥ 2^52, trailing junk), or -2 when the size is fine but the
+ * extensions are not `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`.
+ * Extensions are checked, then ignored; the line reader has already refused control characters.
  */
 export function parseChunkSize(line: string): number {
   const n = line.length;
@@ -379,8 +414,50 @@ export function parseChunkSize(line: string): number {
   }
   if (i === 0) return -1;
   if (i === n) return size;
-  while (i < n && isOws(line.charCodeAt(i))) i++;
-  return i < n && line.charCodeAt(i) === 0x3b ? size : -1;
+  let j = skipOws(line, i);
+  if (j === n || line.charCodeAt(j) !== 0x3b) return -1;
+  while (j < n) {
+    if (line.charCodeAt(j) !== 0x3b) return CHUNK_EXT_INVALID; // ';'
+    j = skipOws(line, j + 1);
+    const nameEnd = tokenEnd(line, j);
+    if (nameEnd === j) return CHUNK_EXT_INVALID;
+    j = skipOws(line, nameEnd);
+    if (j < n && line.charCodeAt(j) === 0x3d) {
+      // '='
+      j = skipOws(line, j + 1);
+      const valueEnd = line.charCodeAt(j) === 0x22 ? quotedStringEnd(line, j) : tokenEnd(line, j);
+      if (valueEnd <= j) return CHUNK_EXT_INVALID;
+      j = skipOws(line, valueEnd);
+    }
+  }
+  return size;
+}
+
+/** `parseChunkSize`: the size is valid, its extensions are not. */
+export const CHUNK_EXT_INVALID = -2;
+
+function skipOws(s: string, i: number): number {
+  while (i < s.length && isOws(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function tokenEnd(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) break;
+    i++;
+  }
+  return i;
+}
+
+/** End (exclusive) of the quoted-string starting at `s[i] === '"'`, or -1 when unterminated. */
+function quotedStringEnd(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x22) return j + 1;
+    if (c === 0x5c) j++; // quoted-pair
+  }
+  return -1;
 }
 
 function hexValue(c: number): number {

@@ -3,6 +3,7 @@
  * carries a `tsgun` discriminant, so messages the user's own code sends are left alone.
  */
 import type { Settings } from '../config/index.js';
+import type { WorkerStatsSnapshot } from './stats-snapshot.js';
 
 /** Serialised into the worker's environment at fork (functions cannot cross; hooks are re-read from the config file). */
 export interface WorkerBoot {
@@ -21,6 +22,8 @@ export type BootErrorKind = 'app-load' | 'listen' | 'hook' | 'internal';
 export type WorkerMessage =
   /** Asks for the listening sockets once the app has loaded. */
   | { readonly tsgun: 'want-listeners' }
+  /** One more copy of listener `index` (a spare for the accept loop; see worker/accept-control.ts). */
+  | { readonly tsgun: 'want-listener'; readonly index: number }
   /** App loaded and listening on every socket. */
   | { readonly tsgun: 'ready' }
   | { readonly tsgun: 'boot-error'; readonly kind: BootErrorKind; readonly message: string; readonly stack?: string | undefined }
@@ -30,6 +33,8 @@ export type WorkerMessage =
       readonly busy?: RequestInProgress | undefined;
       readonly requests: number;
       readonly connections: number;
+      /** Cumulative request metrics and RSS for `tsgun ctl` and /metrics (src/worker/worker-stats.ts). */
+      readonly stats?: WorkerStatsSnapshot | undefined;
     };
 
 export interface RequestInProgress {

@@ -58,7 +58,9 @@ export function createErrorLog(options: ErrorLogOptions): { log: Logger; files: 
     stream = pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname' });
   }
   const log = pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, stream);
-  return { log, files: { reopen: () => dest.reopen(), flush: () => dest.flushSync() } };
+  // A std stream has no file to reopen (SonicBoom throws on it): USR1 must not kill the master.
+  const reopen = options.file === '-' ? () => undefined : () => dest.reopen();
+  return { log, files: { reopen, flush: () => dest.flushSync() } };
 }
 
 export interface AccessLog extends LogFiles {
@@ -69,7 +71,7 @@ export function createAccessLog(file: string): AccessLog {
   const dest = openDestination(file, 1);
   return {
     write: (line) => void dest.write(line + '\n'),
-    reopen: () => dest.reopen(),
+    reopen: file === '-' ? () => undefined : () => dest.reopen(),
     flush: () => {
       try {
         dest.flushSync();

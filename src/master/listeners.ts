@@ -145,13 +145,15 @@ async function openOne(bind: string): Promise<Listener> {
 }
 
 /**
- * systemd socket activation (and a re-executed master): `LISTEN_FDS=n` with `LISTEN_PID` equal to
- * our pid hands us fds 3..3+n-1, which replace the configured binds (as gunicorn does).
+ * systemd socket activation: `LISTEN_FDS=n` with `LISTEN_PID` equal to our pid hands us fds
+ * 3..3+n-1, which replace the configured binds. As in gunicorn's `systemd.listen_fds` (and
+ * sd_listen_fds(3)), a missing or different `LISTEN_PID` means the variables were meant for
+ * another process (e.g. a wrapper that spawned us instead of exec'ing us): ignore them.
  */
 export function inheritedBinds(env: NodeJS.ProcessEnv, pid: number): string[] | undefined {
   const count = Number(env['LISTEN_FDS'] ?? '');
   if (!Number.isInteger(count) || count <= 0) return undefined;
-  if (env['LISTEN_PID'] !== undefined && Number(env['LISTEN_PID']) !== pid) return undefined;
+  if (Number(env['LISTEN_PID']) !== pid) return undefined;
   return Array.from({ length: count }, (_, i) => formatBind({ kind: 'fd', fd: 3 + i }));
 }
 

@@ -19,6 +19,14 @@ import { CodeWatcher } from './code-watcher.js';
 import { checkApp } from '../app/check-app.js';
 import { parseAppSpec } from '../app/index.js';
 import { dirname, resolve } from 'node:path';
+import { ControlServer } from './control-server.js';
+import { runControlCommand, type EffectiveConfig, type MasterControl } from './control-commands.js';
+import { describePool, describeWorkers } from './control-views.js';
+import { MetricsExposition } from './metrics-exposition.js';
+import { PoolMetrics } from './metrics-pool.js';
+import { MetricsServer } from './metrics-server.js';
+import { controlSocketPath } from '../control/socket-path.js';
+import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'CHLD';
 
@@ -56,7 +64,7 @@ export interface MasterEvents {
   'worker:exit': [info: { pid: number; age: number; code: number | null; signal: string | null }];
 }
 
-export class Master extends EventEmitter<MasterEvents> {
+export class Master extends EventEmitter<MasterEvents> implements MasterControl {
   readonly #log: Logger;
   readonly #logFiles: LogFiles;
   readonly #version: string;
@@ -84,6 +92,11 @@ export class Master extends EventEmitter<MasterEvents> {
   #isReady = false;
   #done: Promise<number> | undefined;
   #codeWatcher: CodeWatcher | undefined;
+  // Control socket and metrics (control-*.ts, metrics-*.ts): fed by heartbeats, read on request.
+  readonly #startedAt = Date.now();
+  readonly #pool = new PoolMetrics();
+  #control: ControlServer | undefined;
+  #metrics: MetricsServer | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -149,6 +162,7 @@ export class Master extends EventEmitter<MasterEvents> {
       `Starting tsgun ${this.#version}`,
     );
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
+    await this.#openControl();
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
     if (this.#handleSignals) this.#installSignals();
     if (settings.reload && this.#config.app) {
@@ -309,8 +323,14 @@ export class Master extends EventEmitter<MasterEvents> {
   #onMessage(record: WorkerRecord, msg: WorkerMessage): void {
     switch (msg.tsgun) {
       case 'want-listeners':
+        if (this.#stopping) return; // closed: the worker is being stopped anyway
         this.#listeners.forEach((l, index) => this.#send(record, { tsgun: 'listener', index, bind: l.info.bind }, l.handle));
         return;
+      case 'want-listener': {
+        const l = this.#listeners[msg.index];
+        if (l && record.state !== 'stopping') this.#send(record, { tsgun: 'listener', index: msg.index, bind: l.info.bind }, l.handle);
+        return;
+      }
       case 'ready':
         if (record.state !== 'booting') return;
         record.state = 'ready';
@@ -327,6 +347,7 @@ export class Master extends EventEmitter<MasterEvents> {
         record.lastHeartbeat = Date.now();
         record.busy = msg.busy;
         record.requests = msg.requests;
+        this.#pool.heartbeat(record.pid, msg);
         return;
     }
   }
@@ -392,6 +413,7 @@ export class Master extends EventEmitter<MasterEvents> {
     for (const [id, r] of this.#workers) {
       if (r.state !== 'exited') continue;
       this.#workers.delete(id);
+      this.#pool.exited(r.pid, r.stopReason ?? 'crash');
       const info = { worker: r.age, workerPid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
       this.emit('worker:exit', { pid: r.pid, age: r.age, code: r.exitCode, signal: r.exitSignal });
       void runHook(this.#hooks, 'childExit', this.#log, this.#view(), this.#workerView(r, r.age));
@@ -442,6 +464,11 @@ export class Master extends EventEmitter<MasterEvents> {
   #beginStop(graceful: boolean): void {
     if (this.#stopping && (graceful || !this.#stopping.graceful)) return;
     this.#stopping = { graceful };
+    // As gunicorn's arbiter does: close the listening sockets first, so new connections are
+    // refused at once (a proxy retries them on another instance, even a POST) instead of
+    // waiting in a backlog that no worker will accept from, to be reset when we exit.
+    // Unix socket files are removed at exit; an inherited (systemd) socket lives on in systemd.
+    closeListeners(this.#listeners, { keepPaths: true });
     for (const r of this.#workers.values()) {
       if (r.alive && (r.state !== 'stopping' || !graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
     }
@@ -516,6 +543,8 @@ export class Master extends EventEmitter<MasterEvents> {
 
   async #finish(): Promise<number> {
     this.#codeWatcher?.close();
+    this.#control?.close();
+    this.#metrics?.close();
     closeListeners(this.#listeners);
     this.#pidfile?.remove(process.pid);
     this.#removeSignals();
@@ -523,6 +552,73 @@ export class Master extends EventEmitter<MasterEvents> {
     this.#log.info({ code: this.#exitCode }, 'Shutting down: Master');
     this.#logFiles.flush();
     return this.#exitCode;
+  }
+
+  // ── Control socket and metrics ────────────────────────────────────────────────────────────
+
+  /** Opens the control socket and the metrics server; on failure undoes what start() opened. */
+  async #openControl(): Promise<void> {
+    const { settings } = this.#config;
+    try {
+      if (!settings.noControlSocket) {
+        const path = controlSocketPath(settings, process.pid, process.env);
+        this.#control = await ControlServer.open(path, async (req) => runControlCommand(this, req), this.#log);
+        this.#log.info({ path }, `Control socket at: ${path}`);
+      }
+      if (settings.metricsBind !== null) {
+        this.#metrics = await MetricsServer.open(settings.metricsBind, new MetricsExposition(this), this.#log);
+        this.#log.info({ url: this.#metrics.url }, `Metrics at: ${this.#metrics.url}`);
+      }
+    } catch (err) {
+      this.#control?.close();
+      closeListeners(this.#listeners);
+      this.#pidfile?.remove(process.pid);
+      throw err;
+    }
+  }
+
+  get pool(): PoolMetrics {
+    return this.#pool;
+  }
+
+  status(): MasterStatus {
+    let running = 0;
+    for (const r of this.#workers.values()) if (r.alive) running++;
+    return {
+      pid: process.pid,
+      version: this.#version,
+      node: process.version,
+      startedAt: this.#startedAt,
+      uptimeSeconds: (Date.now() - this.#startedAt) / 1000,
+      binds: this.#listeners.map((l) => l.info.url),
+      workerClass: this.#config.settings.workerClass,
+      workers: { target: this.#target, running },
+      controlSocket: this.#control?.path ?? null,
+      metricsUrl: this.#metrics?.url ?? null,
+    };
+  }
+
+  workerSnapshots(): WorkerSnapshot[] {
+    return describeWorkers(this.#workers.values(), this.#pool);
+  }
+
+  poolStats(): PoolStatsView {
+    return describePool(this.#pool, this.workerSnapshots(), this.#target, (Date.now() - this.#startedAt) / 1000);
+  }
+
+  effectiveConfig(): EffectiveConfig {
+    const hooks = Object.entries(this.#config.hooks).filter(([, fn]) => fn !== undefined).map(([name]) => name);
+    return { app: this.#config.app, configFile: this.#config.configFile, settings: this.#config.settings, hooks };
+  }
+
+  /** Graceful stop of one worker (ctl kill); the loop replaces it. */
+  killWorker(pid: number): boolean {
+    const r = [...this.#workers.values()].find((w) => w.pid === pid && w.alive && w.state !== 'stopping');
+    if (!r || this.#stopping) return false;
+    this.#log.info({ worker: r.age, workerPid: pid }, `Stopping worker ${pid} (control socket)`);
+    this.#stopWorker(r, true, 'killed');
+    this.#wake?.();
+    return true;
   }
 
   /** The error that halted the master, if any (the CLI prints it and exits with its code). */

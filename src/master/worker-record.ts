@@ -4,7 +4,7 @@ import type { RequestInProgress } from '../ipc/messages.js';
 
 export type WorkerState = 'booting' | 'ready' | 'stopping' | 'exited';
 
-export type StopReason = 'shutdown' | 'reload' | 'scale-down' | 'timeout' | 'max-requests' | 'halt';
+export type StopReason = 'shutdown' | 'reload' | 'scale-down' | 'timeout' | 'max-requests' | 'halt' | 'killed';
 
 export interface BootFailure {
   readonly kind: string;

@@ -22,6 +22,14 @@ const EXPECTED_DEFAULTS = {
   limitRequestFields: 100,
   limitRequestFieldSize: 8190,
   forwardedAllowIps: ['127.0.0.1', '::1'],
+  secureSchemeHeaders: ['X-FORWARDED-PROTOCOL=ssl', 'X-FORWARDED-PROTO=https', 'X-FORWARDED-SSL=on'],
+  proxyProtocol: false,
+  proxyAllowFrom: ['127.0.0.1', '::1'],
+  limitRequestBody: 0,
+  permitObsoleteFolding: false,
+  headerMap: 'drop',
+  headerTimeout: 10,
+  bodyTimeout: 30,
   accessLogfile: null,
   accessLogFormat: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
   errorLogfile: '-',
@@ -34,6 +42,10 @@ const EXPECTED_DEFAULTS = {
   // gunicorn's preload and reload (design §3).
   preloadApp: false,
   reload: false,
+  // Control socket and metrics (docs/control-and-metrics.md).
+  controlSocket: null,
+  noControlSocket: false,
+  metricsBind: null,
 } as const;
 
 const HOOKS = [

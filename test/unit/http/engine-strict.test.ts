@@ -133,7 +133,7 @@ describe('HttpEngine: malformed requests', () => {
 });
 
 describe('HttpEngine: limits', () => {
-  const limits = { requestLine: 64, requestFields: 4, requestFieldSize: 32 };
+  const limits = { requestLine: 64, requestFields: 4, requestFieldSize: 32, requestBody: 0 };
 
   it('request line longer than the limit → 414', async () => {
     server = await startServer(hello, { limits });
@@ -192,7 +192,7 @@ describe('HttpEngine: limits', () => {
   });
 
   it('0 means unlimited', async () => {
-    server = await startServer(hello, { limits: { requestLine: 0, requestFields: 0, requestFieldSize: 0 } });
+    server = await startServer(hello, { limits: { requestLine: 0, requestFields: 0, requestFieldSize: 0, requestBody: 0 } });
     const c = await connect();
     const fields = Array.from({ length: 300 }, (_, i) => `X-${i}: ${'v'.repeat(200)}\r\n`).join('');
     c.write(`GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n${fields}\r\n`);

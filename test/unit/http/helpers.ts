@@ -39,9 +39,13 @@ export class OneAtATimeGate implements RequestGate {
 }
 
 export const DEFAULT_OPTIONS: EngineOptions = {
-  limits: { requestLine: 4094, requestFields: 100, requestFieldSize: 8190 },
+  limits: { requestLine: 4094, requestFields: 100, requestFieldSize: 8190, requestBody: 0 },
+  permitObsoleteFolding: false,
+  headerMap: 'drop',
   keepAliveMs: 2000,
   headersTimeoutMs: 5000,
+  bodyTimeoutMs: 5000,
+  bufferBodyBytes: 0,
 };
 
 export interface TestServer {

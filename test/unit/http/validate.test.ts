@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CONNECTION_CLOSE,
   CONNECTION_KEEP_ALIVE,
+  CHUNK_EXT_INVALID,
   ERR,
   LENGTH_CONFLICT,
   LENGTH_INVALID,
@@ -41,8 +42,20 @@ describe('parseRequestLine', () => {
   it('splits a valid line', () => {
     expect(requestLine('GET /a?b=c HTTP/1.1')).toEqual({ method: 'GET', url: '/a?b=c', versionMinor: 1 });
     expect(requestLine('OPTIONS * HTTP/1.0')).toEqual({ method: 'OPTIONS', url: '*', versionMinor: 0 });
-    expect(requestLine('CONNECT example.com:443 HTTP/1.1')).toEqual({ method: 'CONNECT', url: 'example.com:443', versionMinor: 1 });
     expect(requestLine('GET http://h/p HTTP/1.1')).toEqual({ method: 'GET', url: 'http://h/p', versionMinor: 1 });
+    expect(requestLine('GET HTTPS://h:8443 HTTP/1.1')).toEqual({ method: 'GET', url: 'HTTPS://h:8443', versionMinor: 1 });
+  });
+
+  it('allows each request-target form only where it belongs', () => {
+    expect(requestLine('GET * HTTP/1.1')).toBe('400 asterisk-target-not-options');
+    expect(requestLine('OPTIONS *x HTTP/1.1')).toBe('400 bad-request-target');
+    expect(requestLine('GET example.com:443 HTTP/1.1')).toBe('400 bad-request-target');
+    expect(requestLine('GET a/b HTTP/1.1')).toBe('400 bad-request-target');
+    expect(requestLine('GET ftp://h/p HTTP/1.1')).toBe('400 bad-absolute-target');
+    expect(requestLine('GET http:///p HTTP/1.1')).toBe('400 bad-absolute-target');
+    expect(requestLine('GET http:// HTTP/1.1')).toBe('400 bad-absolute-target');
+    // tsgun does not tunnel.
+    expect(requestLine('CONNECT example.com:443 HTTP/1.1')).toBe('501 connect-not-supported');
   });
 
   it('accepts any token as a method, including ones http-parser-js does not know', () => {
@@ -124,8 +137,17 @@ describe('parseChunkSize', () => {
   });
 
   it('refuses what http-parser-js would misread', () => {
-    for (const bad of ['', 'zz', '-5', '+5', '0x10', ' 5', '5 ', '5 x', '5\t', 'g', '10000000000000']) {
+    for (const bad of ['', 'zz', '-5', '+5', '0x10', ' 5', '5 ', '5 x', '5\t', 'g', '10000000000000', 'ffffffffffffffffffff']) {
       expect(parseChunkSize(bad), JSON.stringify(bad)).toBe(-1);
+    }
+  });
+
+  it('checks extensions: token names, token or quoted-string values', () => {
+    expect(parseChunkSize('5;a')).toBe(5);
+    expect(parseChunkSize('5 ; a = b ; c="x;y\\"z"')).toBe(5);
+    expect(parseChunkSize('5;a=b;c')).toBe(5);
+    for (const bad of ['5;', '5;;a', '5;a=', '5;a=b c', '5;a b', '5;a="x', '5;(a)', '5;a=b,c', '5;a=@']) {
+      expect(parseChunkSize(bad), JSON.stringify(bad)).toBe(CHUNK_EXT_INVALID);
     }
   });
 });

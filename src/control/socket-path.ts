@@ -1,0 +1,116 @@
+/**
+ * Where the control socket lives, decided the same way by the server and by `tsgun ctl`:
+ *   1. `--control-socket PATH` (TSGUN_CONTROL_SOCKET) when given;
+ *   2. next to the pid file: `--pid /run/app.pid` → `/run/app.ctl`;
+ *   3. `$XDG_RUNTIME_DIR/tsgun-<master pid>.ctl`, or `<tmpdir>/tsgun-<uid>/tsgun-<master pid>.ctl`
+ *      (a directory created 0700 and checked to be ours), where ctl finds it by listing the
+ *      directory for a socket whose master is alive.
+ */
+import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join } from 'node:path';
+import { TsgunError } from '../errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** sun_path is 108 bytes on Linux (104 on macOS), including the terminating NUL. */
+const MAX_SOCKET_PATH = 103;
+const SOCKET_NAME = /^tsgun-(\d+)\.ctl$/;
+
+export interface SocketPathInput {
+  readonly controlSocket: string | null;
+  readonly pidfile: string | null;
+}
+
+function uid(): number {
+  return process.getuid?.() ?? 0;
+}
+
+/** The directory of default sockets: $XDG_RUNTIME_DIR, else a private directory under tmpdir. */
+export function runtimeDir(env: Env): string {
+  const xdg = env['XDG_RUNTIME_DIR'];
+  return xdg !== undefined && xdg !== '' ? xdg : join(tmpdir(), `tsgun-${uid()}`);
+}
+
+/** `/run/app.pid` → `/run/app.ctl`; `/run/app` → `/run/app.ctl`. */
+export function besidePidfile(pidfile: string): string {
+  const ext = extname(pidfile);
+  return join(dirname(pidfile), `${ext === '' ? basename(pidfile) : basename(pidfile, ext)}.ctl`);
+}
+
+/** The path a master with this pid listens on, or that ctl connects to for given settings. */
+export function controlSocketPath(input: SocketPathInput, masterPid: number, env: Env): string {
+  if (input.controlSocket !== null) return input.controlSocket;
+  if (input.pidfile !== null) return besidePidfile(input.pidfile);
+  return join(runtimeDir(env), `tsgun-${masterPid}.ctl`);
+}
+
+export function checkSocketPathLength(path: string): void {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    throw new TsgunError('TSGUN_ERR_CONTROL_SOCKET', `${path}: path longer than ${MAX_SOCKET_PATH} bytes (a Unix socket limit); set --control-socket`);
+  }
+}
+
+/**
+ * Create the fallback directory (mode 0700) if needed and refuse one another user could
+ * write to: a socket there could be replaced by someone else's.
+ */
+export function ensureSocketDir(path: string): void {
+  const dir = dirname(path);
+  const fallback = join(tmpdir(), `tsgun-${uid()}`);
+  if (dir !== fallback) return; // the operator chose the directory (or XDG_RUNTIME_DIR): theirs to secure
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== uid() || (st.mode & 0o077) !== 0) {
+    throw new TsgunError('TSGUN_ERR_CONTROL_SOCKET', `${dir} must be a directory owned by uid ${uid()} with mode 0700`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove default-named sockets in `dir` whose master is dead (killed with SIGKILL, so it could
+ * not clean up), so the default directory does not fill up. A live pid's socket is left alone.
+ */
+export function sweepDeadSockets(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = SOCKET_NAME.exec(name);
+    if (m === null || isAlive(Number(m[1]))) continue;
+    const path = join(dir, name);
+    try {
+      if (lstatSync(path).isSocket()) unlinkSync(path);
+    } catch {
+      // Raced with another master sweeping: fine.
+    }
+  }
+}
+
+/** Default-location sockets whose master process is alive, for ctl's discovery. */
+export function findRunningSockets(env: Env): string[] {
+  const dir = runtimeDir(env);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => {
+      const m = SOCKET_NAME.exec(name);
+      return m !== null && isAlive(Number(m[1]));
+    })
+    .map((name) => join(dir, name));
+}

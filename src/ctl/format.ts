@@ -1,0 +1,112 @@
+/** Human-readable output of `tsgun ctl`: aligned tables and key/value blocks. */
+import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
+
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+function keyValues(pairs: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}`).join('\n');
+}
+
+export function bytes(n: number | null): string {
+  if (n === null) return '-';
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+export function duration(seconds: number): string {
+  const s = Math.floor(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
+}
+
+function percent(ratio: number | null): string {
+  return ratio === null ? '-' : `${Math.round(ratio * 100)}%`;
+}
+
+export function formatStatus(s: MasterStatus): string {
+  return keyValues([
+    ['master pid', String(s.pid)],
+    ['version', `tsgun ${s.version} (node ${s.node})`],
+    ['uptime', duration(s.uptimeSeconds)],
+    ['listening', s.binds.join(', ')],
+    ['worker class', s.workerClass],
+    ['workers', `${s.workers.running} running, target ${s.workers.target}`],
+    ['control socket', s.controlSocket ?? '-'],
+    ['metrics', s.metricsUrl ?? 'off'],
+  ]);
+}
+
+export function formatWorkers(workers: readonly WorkerSnapshot[]): string {
+  const rows = workers.map((w) => [
+    String(w.pid),
+    String(w.id),
+    String(w.generation),
+    w.state,
+    duration(w.uptimeSeconds),
+    String(w.requests),
+    String(w.inFlight),
+    percent(w.busyRatio),
+    bytes(w.rss),
+    `${(w.lastHeartbeatMs / 1000).toFixed(1)}s ago`,
+  ]);
+  return table(['PID', 'ID', 'GEN', 'STATE', 'UPTIME', 'REQUESTS', 'IN-FLIGHT', 'BUSY', 'RSS', 'HEARTBEAT'], rows, new Set([0, 1, 2, 4, 5, 6, 7, 8, 9]));
+}
+
+/** ctl top: one frame of the live view. */
+export function formatTop(status: MasterStatus, workers: readonly WorkerSnapshot[]): string {
+  const rps = workers.reduce((sum, w) => sum + (w.requestsPerSecond ?? 0), 0);
+  const head =
+    `tsgun ${status.version}  master ${status.pid}  up ${duration(status.uptimeSeconds)}  ` +
+    `${status.workerClass} × ${status.workers.running} (target ${status.workers.target})  ${rps.toFixed(0)} req/s`;
+  const rows = workers.map((w) => [
+    String(w.pid),
+    String(w.id),
+    w.state,
+    w.requestsPerSecond === null ? '-' : w.requestsPerSecond.toFixed(0),
+    String(w.inFlight),
+    percent(w.busyRatio),
+    bytes(w.rss),
+    String(w.requests),
+  ]);
+  return `${head}\n\n${table(['PID', 'ID', 'STATE', 'REQ/S', 'IN-FLIGHT', 'BUSY', 'RSS', 'REQUESTS'], rows, new Set([0, 1, 3, 4, 5, 6, 7]))}`;
+}
+
+export function formatStats(s: PoolStatsView): string {
+  const pairs: [string, string][] = [
+    ['uptime', duration(s.uptimeSeconds)],
+    ['workers', `${s.workers.running} running, target ${s.workers.target}`],
+    ['requests', String(s.requests)],
+    ...Object.entries(s.requestsByStatusClass).map(([cls, n]): [string, string] => [`  ${cls}`, String(n)]),
+    ['aborted', String(s.aborted)],
+    ['in flight', String(s.inFlight)],
+    ['workers RSS', bytes(s.rssBytes)],
+  ];
+  const rejections = Object.entries(s.rejections);
+  pairs.push(['rejected', String(rejections.reduce((sum, [, n]) => sum + n, 0))]);
+  for (const [reason, n] of rejections) pairs.push([`  ${reason}`, String(n)]);
+  const exits = Object.entries(s.workerExits);
+  pairs.push(['worker exits', String(exits.reduce((sum, [, n]) => sum + n, 0))]);
+  for (const [reason, n] of exits) pairs.push([`  ${reason}`, String(n)]);
+  return keyValues(pairs);
+}
+
+export function formatConfig(config: { readonly app?: string; readonly configFile?: string; readonly settings: Readonly<Record<string, unknown>>; readonly hooks: readonly string[] }): string {
+  const pairs: [string, string][] = [
+    ['app', config.app ?? '-'],
+    ['config file', config.configFile ?? '-'],
+    ...Object.entries(config.settings).map(([k, v]): [string, string] => [k, JSON.stringify(v)]),
+    ['hooks', config.hooks.length === 0 ? '-' : config.hooks.join(', ')],
+  ];
+  return keyValues(pairs);
+}

@@ -1,0 +1,210 @@
+/**
+ * Prometheus text for the pool. Worker-side counters arrive as numbers (see metrics-pool.ts);
+ * here each live worker's snapshot and the retired totals become prom-client metric JSON and
+ * are summed by prom-client's `AggregatorRegistry.aggregate` (the same code that merges
+ * cluster workers in prom-client's own cluster mode). Master-side values (restarts, per-worker
+ * gauges) are ordinary prom-client metrics whose `collect()` reads the master's state.
+ */
+import { AggregatorRegistry, Counter, Gauge, Registry, type PrometheusContentType } from 'prom-client';
+import { DURATION_BUCKETS, QUEUE_BUCKETS, STATUS_CLASSES, type HistogramSnapshot } from '../ipc/stats-snapshot.js';
+import type { MasterStatus, WorkerSnapshot } from '../control/protocol.js';
+import { RESTART_REASONS, histogramCount, type CounterTotals, type PoolMetrics } from './metrics-pool.js';
+
+export interface MetricsSource {
+  readonly pool: PoolMetrics;
+  status(): MasterStatus;
+  workerSnapshots(): WorkerSnapshot[];
+}
+
+interface JsonValue {
+  readonly value: number;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly metricName?: string;
+}
+
+interface JsonMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly aggregator: 'sum';
+  readonly values: JsonValue[];
+}
+
+function histogramValues(name: string, bounds: readonly number[], h: HistogramSnapshot, labels: Record<string, string>): JsonValue[] {
+  const values: JsonValue[] = [];
+  let cumulative = 0;
+  bounds.forEach((le, i) => {
+    cumulative += h.counts[i] ?? 0;
+    values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${name}_bucket` });
+  });
+  cumulative += h.counts[bounds.length] ?? 0;
+  values.push({ value: cumulative, labels: { ...labels, le: '+Inf' }, metricName: `${name}_bucket` });
+  values.push({ value: h.sum, labels, metricName: `${name}_sum` });
+  values.push({ value: cumulative, labels, metricName: `${name}_count` });
+  return values;
+}
+
+/** One worker's (or the retired workers') counters as prom-client metric JSON. */
+export function totalsToJson(t: CounterTotals, inFlight: number | undefined): JsonMetric[] {
+  const metric = (name: string, help: string, type: JsonMetric['type'], values: JsonValue[]): JsonMetric => ({
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    values,
+  });
+  const duration: JsonValue[] = [];
+  const count: JsonValue[] = [];
+  for (const cls of STATUS_CLASSES) {
+    const h = t.duration[cls];
+    if (h === undefined) continue;
+    duration.push(...histogramValues('tsgun_http_request_duration_seconds', DURATION_BUCKETS, h, { status_class: cls }));
+    count.push({ value: histogramCount(h), labels: { status_class: cls } });
+  }
+  const out = [
+    metric('tsgun_http_requests_total', 'Requests answered by the app, by response status class.', 'counter', count),
+    metric(
+      'tsgun_http_request_duration_seconds',
+      'Time from the request head being parsed to the response finishing, by status class.',
+      'histogram',
+      duration,
+    ),
+    metric('tsgun_http_requests_aborted_total', 'Requests whose connection closed before the response finished.', 'counter', [
+      { value: t.aborted, labels: {} },
+    ]),
+    metric(
+      'tsgun_http_request_queue_seconds',
+      'Time a parsed request waited for its sync worker to be free (the accept queue as tsgun sees it).',
+      'histogram',
+      t.queue === undefined ? [] : histogramValues('tsgun_http_request_queue_seconds', QUEUE_BUCKETS, t.queue, {}),
+    ),
+    metric(
+      'tsgun_http_parser_rejections_total',
+      'Requests the HTTP engine refused before the app saw them, by status and reason.',
+      'counter',
+      Object.entries(t.rejections).map(([key, value]) => {
+        const space = key.indexOf(' ');
+        return { value, labels: { status: key.slice(0, space), reason: key.slice(space + 1) } };
+      }),
+    ),
+  ];
+  if (inFlight !== undefined) {
+    out.push(metric('tsgun_http_requests_in_flight', 'Requests being handled by the app right now.', 'gauge', [{ value: inFlight, labels: {} }]));
+  }
+  return out;
+}
+
+/** The master's own metrics, reading live state on every scrape. */
+function masterRegistry(source: MetricsSource): Registry {
+  const registry = new Registry();
+  const workerLabels = ['worker', 'pid'] as const;
+  new Gauge({
+    name: 'tsgun_workers',
+    help: 'Worker processes alive (booting, serving or stopping).',
+    registers: [registry],
+    collect() {
+      this.set(source.status().workers.running);
+    },
+  });
+  new Gauge({
+    name: 'tsgun_workers_target',
+    help: 'Number of workers the master keeps (--workers, scaling).',
+    registers: [registry],
+    collect() {
+      this.set(source.status().workers.target);
+    },
+  });
+  new Counter({
+    name: 'tsgun_worker_restarts_total',
+    help: 'Workers replaced by the master, by reason (crash, timeout, max-requests, memory, reload, killed).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const reason of RESTART_REASONS) this.inc({ reason }, source.pool.exits().get(reason) ?? 0);
+    },
+  });
+  new Counter({
+    name: 'tsgun_worker_exits_total',
+    help: 'Worker processes that exited, by reason (restarts plus scale-down, shutdown, halt).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of source.pool.exits()) this.inc({ reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'tsgun_worker_busy_ratio',
+    help: 'Fraction of the last heartbeat interval during which the worker had a request in flight.',
+    labelNames: workerLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of source.workerSnapshots()) {
+        if (w.busyRatio !== null) this.set({ worker: w.id, pid: w.pid }, w.busyRatio);
+      }
+    },
+  });
+  new Gauge({
+    name: 'tsgun_worker_resident_memory_bytes',
+    help: 'Resident set size of each worker process.',
+    labelNames: workerLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of source.workerSnapshots()) if (w.rss !== null) this.set({ worker: w.id, pid: w.pid }, w.rss);
+    },
+  });
+  new Gauge({
+    name: 'tsgun_worker_heartbeat_age_seconds',
+    help: 'Seconds since each worker last reported (a stuck event loop shows here before the timeout kills it).',
+    labelNames: workerLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of source.workerSnapshots()) this.set({ worker: w.id, pid: w.pid }, w.lastHeartbeatMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tsgun_master_start_time_seconds',
+    help: 'Start time of the master process since the Unix epoch.',
+    registers: [registry],
+    collect() {
+      this.set(source.status().startedAt / 1000);
+    },
+  });
+  return registry;
+}
+
+export class MetricsExposition {
+  readonly #source: MetricsSource;
+  readonly #master: Registry;
+
+  constructor(source: MetricsSource) {
+    this.#source = source;
+    this.#master = masterRegistry(source);
+  }
+
+  get contentType(): string {
+    return this.#master.contentType;
+  }
+
+  async render(): Promise<string> {
+    const pool = this.#source.pool;
+    const inputs: JsonMetric[][] = [totalsToJson(pool.retired, 0)];
+    for (const pid of pool.livePids) {
+      const stats = pool.latest(pid);
+      const t: CounterTotals = { requests: 0, duration: {}, aborted: 0, queue: undefined, rejections: {} };
+      if (stats !== undefined) {
+        t.duration = { ...stats.duration };
+        t.aborted = stats.aborted;
+        t.queue = stats.queue;
+        t.rejections = { ...stats.rejections };
+      }
+      inputs.push(totalsToJson(t, stats?.inFlight ?? 0));
+    }
+    const pooled = AggregatorRegistry.aggregate<PrometheusContentType>(inputs);
+    return Registry.merge([this.#master, pooled]).metrics();
+  }
+}
