@@ -228,7 +228,10 @@ export const SETTINGS = [
     codec: seconds(),
     default: 2,
     doc: 'Seconds to wait for the next request on a keep-alive connection (0 = close after each response).',
-    longDoc: 'Behind a load balancer, set it above the balancer\'s idle timeout.',
+    longDoc:
+      'Behind a load balancer, set it above the balancer\'s idle timeout. Applies to the async worker class: ' +
+      'like gunicorn\'s sync worker, a sync worker closes the connection after each response, so every request ' +
+      'goes back through the shared accept queue to whichever worker is free.',
   }),
   setting({
     name: 'maxRequests',

@@ -12,7 +12,9 @@ export function engineOptions(settings: Settings): EngineOptions {
       requestFields: settings.limitRequestFields,
       requestFieldSize: settings.limitRequestFieldSize,
     },
-    keepAliveMs: settings.keepalive * 1000,
+    // Sync workers close after each response (gunicorn's sync worker does too): a keep-alive
+    // connection would pin its next request to this worker even when another one is idle.
+    keepAliveMs: settings.workerClass === 'sync' ? 0 : settings.keepalive * 1000,
     headersTimeoutMs: Math.max(settings.keepalive * 1000, HEADERS_TIMEOUT_MS),
   };
 }

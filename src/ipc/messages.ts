@@ -21,6 +21,8 @@ export type BootErrorKind = 'app-load' | 'listen' | 'hook' | 'internal';
 export type WorkerMessage =
   /** Asks for the listening sockets once the app has loaded. */
   | { readonly tsgun: 'want-listeners' }
+  /** One more copy of listener `index` (a spare for the accept loop; see worker/accept-control.ts). */
+  | { readonly tsgun: 'want-listener'; readonly index: number }
   /** App loaded and listening on every socket. */
   | { readonly tsgun: 'ready' }
   | { readonly tsgun: 'boot-error'; readonly kind: BootErrorKind; readonly message: string; readonly stack?: string | undefined }

@@ -28,12 +28,12 @@ export class WorkerProcess {
   readonly #log: Logger;
   readonly #logFiles: LogFiles;
   readonly #accessLog: AccessLog | undefined;
-  readonly #accept = new AcceptControl();
+  readonly #accept: AcceptControl;
   #hooks: Hooks = {};
   #app: LoadedApp | undefined;
   #engine: HttpEngine | undefined;
   #gate: RequestGate | undefined;
-  readonly #servers: net.Server[] = [];
+  #syncGate: SyncGate | undefined;
   #requests = 0;
   #maxRequests = 0;
   #current: RequestInProgress | undefined;
@@ -47,6 +47,19 @@ export class WorkerProcess {
     const { log, files } = createErrorLog({ level: settings.logLevel, file: settings.errorLogfile, base: { worker: boot.age } });
     this.#log = log;
     this.#accessLog = settings.accessLogfile ? createAccessLog(settings.accessLogfile) : undefined;
+    this.#accept = new AcceptControl({
+      backlog: settings.backlog,
+      // Sync workers detach after every accept and async ones at their cap: keep a copy ready.
+      spares: 1,
+      onConnection: (socket, index) => this.#onConnection(socket, index),
+      requestSpare: (index) => this.#send({ tsgun: 'want-listener', index }),
+      onListenError: (_index, err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        this.#bootFailed('listen', new Error(code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)), WORKER_EXIT.BOOT_ERROR);
+      },
+      onAllListening: () => this.#onListening(),
+    });
+    this.#accept.expect(boot.listenerCount);
     this.#logFiles = {
       reopen: () => {
         files.reopen();
@@ -100,7 +113,8 @@ export class WorkerProcess {
 
     const { settings } = this.#boot;
     this.#maxRequests = maxRequestsFor(settings.maxRequests, settings.maxRequestsJitter);
-    this.#gate = settings.workerClass === 'sync' ? new SyncGate(this.#accept) : new AsyncGate();
+    if (settings.workerClass === 'sync') this.#syncGate = new SyncGate(this.#accept);
+    this.#gate = this.#syncGate ?? new AsyncGate();
     this.#engine = new HttpEngine(
       this.#wrapHandler(app.handler),
       engineOptions(settings),
@@ -147,7 +161,7 @@ export class WorkerProcess {
   #onMessage(msg: MasterMessage, handle: unknown): void {
     switch (msg.tsgun) {
       case 'listener':
-        this.#listen(msg.index, msg.bind, handle);
+        this.#accept.attach(msg.index, handle); // closes it again if we are stopping
         return;
       case 'stop':
         if (msg.graceful) void this.stop(true);
@@ -159,31 +173,22 @@ export class WorkerProcess {
     }
   }
 
-  #listen(index: number, bind: string, handle: unknown): void {
-    const engine = this.#engine;
-    if (!engine || this.#stopping) return;
-    const server = net.createServer({ noDelay: true });
-    const limit = this.#boot.settings.workerConnections;
-    const capped = this.#boot.settings.workerClass === 'async';
-    server.on('connection', (socket) => {
-      this.#connections++;
-      if (capped && this.#connections >= limit) this.#accept.pause();
-      socket.once('close', () => {
-        this.#connections--;
-        if (capped && this.#connections < limit && !this.#stopping) this.#accept.resume();
-      });
-      engine.handleConnection(socket);
+  #onConnection(socket: net.Socket, index: number): void {
+    const settings = this.#boot.settings;
+    this.#connections++;
+    if (settings.workerClass === 'sync') {
+      // One accept per wake-up: the next pending connection is left to whichever worker is free.
+      this.#accept.detach(index);
+      if (!this.#syncGate?.busy && !this.#stopping) this.#accept.resume();
+    } else if (this.#connections >= settings.workerConnections) {
+      this.#accept.detach(index);
+      this.#accept.pause();
+    }
+    socket.once('close', () => {
+      this.#connections--;
+      if (settings.workerClass === 'async' && this.#connections < settings.workerConnections && !this.#stopping) this.#accept.resume();
     });
-    server.on('error', (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      this.#bootFailed('listen', new Error(`${bind}: ${code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)}`), WORKER_EXIT.BOOT_ERROR);
-    });
-    server.once('listening', () => {
-      this.#servers[index] = server;
-      this.#accept.add(server);
-      if (this.#servers.filter(Boolean).length === this.#boot.listenerCount) this.#onListening();
-    });
-    listenOnHandle(server, handle, this.#boot.settings.backlog);
+    this.#engine?.handleConnection(socket);
   }
 
   #onListening(): void {
