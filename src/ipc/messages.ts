@@ -25,6 +25,8 @@ export type WorkerMessage =
   | { readonly tsgun: 'want-listener'; readonly index: number }
   /** App loaded and listening on every socket. */
   | { readonly tsgun: 'ready' }
+  /** Replace me: start a new worker, then stop me gracefully (see master retire handling). */
+  | { readonly tsgun: 'retire'; readonly reason: RetireReason }
   | { readonly tsgun: 'boot-error'; readonly kind: BootErrorKind; readonly message: string; readonly stack?: string | undefined }
   /** Liveness from the event loop, the request in progress if any (for timeout logs), counters since start. */
   | {
@@ -32,7 +34,11 @@ export type WorkerMessage =
       readonly busy?: RequestInProgress | undefined;
       readonly requests: number;
       readonly connections: number;
+      /** Resident set size in bytes (for --max-worker-memory). */
+      readonly rss?: number | undefined;
     };
+
+export type RetireReason = 'max-requests' | 'memory';
 
 export interface RequestInProgress {
   readonly method: string;

@@ -11,7 +11,9 @@ import { isWorkerMessage, WORKER_BOOT_ENV, type WorkerBoot, type WorkerMessage }
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
-import { openListeners, closeListeners, inheritedBinds, type Listener, type ListenerAddress } from './listeners.js';
+import { openListeners, closeListeners, inheritedBinds, renameInherited, type Listener, type ListenerAddress } from './listeners.js';
+import { reexecMaster, takeReexecEnv } from './reexec.js';
+import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 import { RespawnBackoff } from './respawn-backoff.js';
@@ -20,7 +22,7 @@ import { checkApp } from '../app/check-app.js';
 import { parseAppSpec } from '../app/index.js';
 import { dirname, resolve } from 'node:path';
 
-export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'CHLD';
+export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
 const SIGNALS: Readonly<Record<MasterCommand, NodeJS.Signals | undefined>> = {
   TERM: 'SIGTERM',
@@ -30,6 +32,7 @@ const SIGNALS: Readonly<Record<MasterCommand, NodeJS.Signals | undefined>> = {
   TTIN: 'SIGTTIN',
   TTOU: 'SIGTTOU',
   USR1: 'SIGUSR1',
+  USR2: 'SIGUSR2',
   CHLD: undefined,
 };
 
@@ -84,6 +87,10 @@ export class Master extends EventEmitter<MasterEvents> {
   #isReady = false;
   #done: Promise<number> | undefined;
   #codeWatcher: CodeWatcher | undefined;
+  /** USR2: the new master we started, until it takes over (TERMs us) or fails. */
+  #successor: ChildProcess | undefined;
+  /** Started by USR2: the old master to TERM once our workers are ready. */
+  #predecessor: number | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -127,8 +134,17 @@ export class Master extends EventEmitter<MasterEvents> {
     await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
     // --preload: load the app once here so a broken app fails before anything is forked.
     if (settings.preloadApp) await checkApp(this.#config);
-    const binds = inheritedBinds(process.env, process.pid) ?? settings.bind;
-    this.#listeners = await openListeners(binds);
+    const reexec = takeReexecEnv(process.env);
+    const inherited = inheritedBinds(process.env, process.pid);
+    // sd_listen_fds(unset_environment=1): workers and their children must not see them.
+    delete process.env['LISTEN_FDS'];
+    delete process.env['LISTEN_PID'];
+    delete process.env['LISTEN_FDNAMES'];
+    this.#listeners = await openListeners(inherited ?? settings.bind);
+    if (reexec && inherited) {
+      this.#listeners = renameInherited(this.#listeners, reexec.binds);
+      this.#predecessor = reexec.parentPid;
+    }
     try {
       if (settings.pidfile) {
         this.#pidfile = new PidFile(settings.pidfile);
@@ -264,9 +280,38 @@ export class Master extends EventEmitter<MasterEvents> {
         this.#logFiles.reopen();
         for (const r of this.#workers.values()) this.#send(r, { tsgun: 'reopen-logs' });
         return;
+      case 'USR2':
+        this.#log.info({ signal: 'SIGUSR2' }, 'Handling signal: usr2');
+        this.#reexec();
+        return;
       case 'CHLD':
         return; // reaping happens every turn of the loop
     }
+  }
+
+  /** USR2: start a new master on the same sockets; it TERMs us once its workers are ready. */
+  #reexec(): void {
+    if (this.#stopping || !this.#handleSignals) return;
+    if (this.#successor) {
+      this.#log.warn({ successorPid: this.#successor.pid }, 'A new master is already starting: USR2 ignored');
+      return;
+    }
+    const pidfile = this.#pidfile;
+    const pidPath = pidfile?.path;
+    pidfile?.rename(`${pidfile.path}.oldbin`);
+    const child = reexecMaster(this.#listeners);
+    this.#successor = child;
+    this.#log.info({ successorPid: child.pid }, `Re-executing: new master pid ${child.pid}; this one serves until it is ready`);
+    const failed = (why: string): void => {
+      if (this.#successor !== child) return;
+      this.#successor = undefined;
+      if (pidfile && pidPath) pidfile.rename(pidPath);
+      this.#log.error({ successorPid: child.pid, why }, 'New master failed before taking over; this master keeps serving');
+    };
+    child.once('error', (err) => failed(errorMessage(err)));
+    child.once('exit', (code, signal) => {
+      if (!this.#stopping) failed(signal ? `killed by ${signal}` : `exited with code ${code}`);
+    });
   }
 
   #aliveCount(): number {
@@ -322,17 +367,24 @@ export class Master extends EventEmitter<MasterEvents> {
         record.state = 'ready';
         record.readyAt = Date.now();
         record.lastHeartbeat = Date.now();
-        this.#log.debug({ worker: record.age, workerPid: record.pid }, 'Worker ready');
+        this.#log.info({ worker: record.age, workerPid: record.pid }, 'Worker ready');
         this.emit('worker:ready', { pid: record.pid, age: record.age });
         this.#checkReady();
         return;
       case 'boot-error':
         record.bootFailure = { kind: msg.kind, message: msg.message, stack: msg.stack };
         return;
-      case 'heartbeat':
+      case 'heartbeat': {
         record.lastHeartbeat = Date.now();
         record.busy = msg.busy;
         record.requests = msg.requests;
+        record.rss = msg.rss ?? record.rss;
+        const limitMb = this.#config.settings.maxWorkerMemory;
+        if (limitMb > 0 && record.rss > limitMb * 1024 * 1024) this.#retire(record, 'memory');
+        return;
+      }
+      case 'retire':
+        this.#retire(record, msg.reason);
         return;
     }
   }
@@ -346,12 +398,26 @@ export class Master extends EventEmitter<MasterEvents> {
     }
   }
 
-  /** Startup: every worker ready. Reload: the new generation ready → stop the old one. */
+  /**
+   * Recycling (max-requests, max-worker-memory): the worker keeps serving while `#manage`
+   * starts its replacement; `#checkReady` stops it once the replacement is ready.
+   */
+  #retire(record: WorkerRecord, reason: 'max-requests' | 'memory'): void {
+    if (record.retiring || record.state !== 'ready' || this.#stopping) return;
+    record.retiring = reason;
+    const detail = { worker: record.age, workerPid: record.pid, reason, requests: record.requests, rssMb: Math.round(record.rss / 1048576) };
+    if (reason === 'memory') this.#log.warn(detail, `Worker (pid:${record.pid}) is over --max-worker-memory: replacing it`);
+    else this.#log.info(detail, `Worker (pid:${record.pid}) reached --max-requests: replacing it`);
+    this.#manage();
+  }
+
+  /** Startup: every worker ready. Reload: the new generation ready → stop the old one. Recycling: replacements ready → stop the retiring. */
   #checkReady(): void {
     const gen = this.#pendingGeneration ?? this.#generation;
     const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.alive);
-    const readyCount = current.filter((r) => r.state === 'ready').length;
+    const readyCount = current.filter((r) => r.state === 'ready' && !r.retiring).length;
     if (readyCount < this.#target) return;
+    for (const r of current) if (r.retiring && r.state === 'ready') this.#stopWorker(r, true, r.retiring);
     if (this.#pendingGeneration !== undefined) {
       this.#generation = this.#pendingGeneration;
       this.#pendingGeneration = undefined;
@@ -365,6 +431,18 @@ export class Master extends EventEmitter<MasterEvents> {
       this.#log.info({ workers: readyCount, pids: current.map((r) => r.pid) }, `Ready: ${readyCount} worker(s) serving`);
       this.#resolveReady();
       void runHook(this.#hooks, 'whenReady', this.#log, this.#view());
+      if (this.#predecessor !== undefined) this.#retirePredecessor(this.#predecessor);
+    }
+  }
+
+  /** USR2 hand-over: our workers serve now, so the old master may stop gracefully. */
+  #retirePredecessor(pid: number): void {
+    this.#predecessor = undefined;
+    try {
+      process.kill(pid, 'SIGTERM');
+      this.#log.info({ oldMasterPid: pid }, 'Took over from the old master: sent it TERM');
+    } catch {
+      // It is gone already.
     }
   }
 
@@ -411,8 +489,9 @@ export class Master extends EventEmitter<MasterEvents> {
         this.#onBootFailure(r);
         continue;
       }
-      this.#log.error(info, r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`);
       this.#backoff.crashed(r.readyAt);
+      const crash = { ...info, respawnInMs: this.#backoff.msUntilAllowed(), crashStreak: this.#backoff.streak };
+      this.#log.error(crash, r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`);
     }
   }
 
@@ -455,11 +534,15 @@ export class Master extends EventEmitter<MasterEvents> {
   }
 
   #stopWorker(r: WorkerRecord, graceful: boolean, reason: StopReason): void {
+    // A booting worker may not be listening for IPC yet (a message would be lost); a signal is
+    // never lost: before its handlers exist the default action ends it, after them it stops.
+    const booting = r.state === 'booting';
     r.state = 'stopping';
     r.stopReason = reason;
     const graceMs = graceful ? this.#config.settings.gracefulTimeout * 1000 : Math.min(this.#config.settings.gracefulTimeout * 1000, 5000);
     r.killAt = Date.now() + graceMs;
-    if (r.worker.isConnected()) this.#send(r, { tsgun: 'stop', graceful });
+    if (booting) this.#kill(r, 'SIGTERM');
+    else if (r.worker.isConnected()) this.#send(r, { tsgun: 'stop', graceful });
     else this.#kill(r, graceful ? 'SIGTERM' : 'SIGQUIT');
   }
 
@@ -507,7 +590,7 @@ export class Master extends EventEmitter<MasterEvents> {
   #manage(): void {
     if (this.#stopping) return;
     const gen = this.#pendingGeneration ?? this.#generation;
-    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.state !== 'stopping' && r.alive);
+    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.state !== 'stopping' && r.alive && !r.retiring);
     if (current.length < this.#target) {
       if (this.#backoff.msUntilAllowed() > 0) return;
       for (let i = current.length; i < this.#target; i++) this.#spawn();
@@ -522,7 +605,10 @@ export class Master extends EventEmitter<MasterEvents> {
 
   async #finish(): Promise<number> {
     this.#codeWatcher?.close();
-    closeListeners(this.#listeners);
+    // After a USR2 hand-over the sockets (and their files) belong to the new master. Not even
+    // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
+    const handedOver = this.#successor !== undefined && this.#successor.exitCode === null;
+    if (!handedOver) closeListeners(this.#listeners);
     this.#pidfile?.remove(process.pid);
     this.#removeSignals();
     await runHook(this.#hooks, 'onExit', this.#log, this.#view());

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WORKER_EXIT, errorMessage } from '../errors.js';
-import { isMasterMessage, type BootErrorKind, type MasterMessage, type WorkerBoot, type WorkerMessage, type RequestInProgress } from '../ipc/messages.js';
+import { isMasterMessage, type BootErrorKind, type MasterMessage, type WorkerBoot, type WorkerMessage, type RequestInProgress, type RetireReason } from '../ipc/messages.js';
 import { loadConfigFile, type Hooks, type WorkerView } from '../config/index.js';
 import { parseAppSpec, loadApp } from '../app/index.js';
 import type { LoadedApp } from '../app/types.js';
@@ -39,6 +39,7 @@ export class WorkerProcess {
   #current: RequestInProgress | undefined;
   #connections = 0;
   #stopping = false;
+  #retiring = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(boot: WorkerBoot) {
@@ -145,10 +146,20 @@ export class WorkerProcess {
     this.#requests++;
     if (this.#accessLog) this.#accessLog.write(this.#formatAccess(rec));
     if (this.#hooks.postRequest) void runHook(this.#hooks, 'postRequest', this.#log, this.#view(), rec.req as IncomingMessage, rec.res as ServerResponse);
-    if (this.#maxRequests > 0 && this.#requests >= this.#maxRequests && !this.#stopping) {
-      this.#log.info({ requests: this.#requests }, 'Autorestarting worker after current request.');
-      void this.stop(true);
-    }
+    if (this.#maxRequests > 0 && this.#requests >= this.#maxRequests) this.#retire('max-requests');
+  }
+
+  /**
+   * Ask the master to replace this worker (max-requests, memory). It keeps serving until its
+   * replacement is ready and the master sends `stop`, so capacity never dips. Without a
+   * master to ask, it stops on its own.
+   */
+  #retire(reason: RetireReason): void {
+    if (this.#retiring || this.#stopping) return;
+    this.#retiring = true;
+    this.#log.info({ requests: this.#requests, reason }, 'Worker asks to be replaced');
+    if (process.connected) this.#send({ tsgun: 'retire', reason });
+    else void this.stop(true);
   }
 
   #formatter: ((rec: RequestRecord) => string) | undefined;
@@ -199,7 +210,7 @@ export class WorkerProcess {
   }
 
   #beatMessage(): WorkerMessage {
-    return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections };
+    return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections, rss: process.memoryUsage.rss() };
   }
 
   #beat(): void {
@@ -245,8 +256,8 @@ export class WorkerProcess {
     this.#log.debug({ reason }, 'Quick stop');
     this.#accept.close();
     this.#engine?.destroyAll();
-    const interrupted = reason === 'SIGINT' || reason === 'SIGQUIT';
-    void (interrupted ? runHook(this.#hooks, 'workerInt', this.#log, this.#view()) : Promise.resolve()).then(() => this.#exit(0));
+    // gunicorn's worker_int: a quick stop, whether by our own INT/QUIT or the master's (it sends QUIT).
+    void runHook(this.#hooks, 'workerInt', this.#log, this.#view()).then(() => this.#exit(0));
   }
 
   /** The master decided this worker is hung (SIGABRT): run the hook, then die. */
