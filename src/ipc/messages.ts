@@ -12,6 +12,8 @@ export interface WorkerBoot {
   /** Monotonic worker number assigned by the master (gunicorn's `age`). */
   readonly age: number;
   readonly listenerCount: number;
+  /** This worker's slot on the master's balance board (async class; see ipc/balance-board.ts). */
+  readonly board?: { readonly path: string; readonly slot: number } | undefined;
 }
 
 export const WORKER_BOOT_ENV = 'TSGUN_WORKER_BOOT';

@@ -13,6 +13,8 @@ import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
 import { openListeners, closeListeners, inheritedBinds, renameInherited, type Listener, type ListenerAddress } from './listeners.js';
 import { reexecMaster, takeReexecEnv } from './reexec.js';
+import { BalanceBoard, BOARD_SLOTS } from '../ipc/balance-board.js';
+import { tmpdir } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
@@ -20,7 +22,7 @@ import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';
 import { checkApp } from '../app/check-app.js';
 import { parseAppSpec } from '../app/index.js';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
@@ -87,6 +89,8 @@ export class Master extends EventEmitter<MasterEvents> {
   #isReady = false;
   #done: Promise<number> | undefined;
   #codeWatcher: CodeWatcher | undefined;
+  #board: BalanceBoard | undefined;
+  #boardPath = '';
   /** USR2: the new master we started, until it takes over (TERMs us) or fails. */
   #successor: ChildProcess | undefined;
   /** Started by USR2: the old master to TERM once our workers are ready. */
@@ -165,6 +169,12 @@ export class Master extends EventEmitter<MasterEvents> {
       `Starting tsgun ${this.#version}`,
     );
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
+    try {
+      this.#boardPath = join(tmpdir(), `tsgun-${process.pid}.board`);
+      this.#board = BalanceBoard.create(this.#boardPath);
+    } catch (err) {
+      this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
+    }
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
     if (this.#handleSignals) this.#installSignals();
     if (settings.reload && this.#config.app) {
@@ -330,6 +340,7 @@ export class Master extends EventEmitter<MasterEvents> {
       configFile: this.#config.configFile,
       age,
       listenerCount: this.#listeners.length,
+      board: this.#board ? { path: this.#boardPath, slot: this.#freeSlot() } : undefined,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
     // libuv: after each accept, yield so an idle sibling can take the next pending connection.
@@ -337,6 +348,7 @@ export class Master extends EventEmitter<MasterEvents> {
     env['UV_TCP_SINGLE_ACCEPT'] = '1';
     const worker = cluster.fork(env);
     const record = new WorkerRecord(worker, age, generation);
+    record.slot = boot.board?.slot ?? -1;
     this.#workers.set(worker.id, record);
     this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
@@ -350,6 +362,13 @@ export class Master extends EventEmitter<MasterEvents> {
       record.exitSignal = signal;
       this.command('CHLD');
     });
+  }
+
+  /** Lowest board slot no live worker holds. */
+  #freeSlot(): number {
+    const taken = new Set([...this.#workers.values()].map((r) => r.slot));
+    for (let slot = 0; slot < BOARD_SLOTS; slot++) if (!taken.has(slot)) return slot;
+    return -1;
   }
 
   #onMessage(record: WorkerRecord, msg: WorkerMessage): void {
@@ -476,6 +495,7 @@ export class Master extends EventEmitter<MasterEvents> {
     for (const [id, r] of this.#workers) {
       if (r.state !== 'exited') continue;
       this.#workers.delete(id);
+      this.#board?.vacate(r.slot);
       const info = { worker: r.age, workerPid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
       this.emit('worker:exit', { pid: r.pid, age: r.age, code: r.exitCode, signal: r.exitSignal });
       void runHook(this.#hooks, 'childExit', this.#log, this.#view(), this.#workerView(r, r.age));
@@ -609,6 +629,7 @@ export class Master extends EventEmitter<MasterEvents> {
     // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
     const handedOver = this.#successor !== undefined && this.#successor.exitCode === null;
     if (!handedOver) closeListeners(this.#listeners);
+    this.#board?.close({ unlink: true });
     this.#pidfile?.remove(process.pid);
     this.#removeSignals();
     await runHook(this.#hooks, 'onExit', this.#log, this.#view());

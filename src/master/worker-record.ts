@@ -23,6 +23,8 @@ export class WorkerRecord {
   lastHeartbeat = Date.now();
   busy: RequestInProgress | undefined;
   requests = 0;
+  /** Slot on the balance board (-1: none). */
+  slot = -1;
   rss = 0;
   /** Asked to be replaced (max-requests, memory): serves until its replacement is ready. */
   retiring: 'max-requests' | 'memory' | undefined;

@@ -17,6 +17,8 @@ import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogF
 import { runHook } from '../hooks/run-hook.js';
 import { AcceptControl } from './accept-control.js';
 import { AsyncGate, SyncGate } from './gates.js';
+import { AsyncAdmission } from './async-admission.js';
+import { BalanceBoard } from '../ipc/balance-board.js';
 import { listenOnHandle } from './listen-on-handle.js';
 import { maxRequestsFor } from './max-requests.js';
 
@@ -34,6 +36,7 @@ export class WorkerProcess {
   #engine: HttpEngine | undefined;
   #gate: RequestGate | undefined;
   #syncGate: SyncGate | undefined;
+  #admission: AsyncAdmission | undefined;
   #requests = 0;
   #maxRequests = 0;
   #current: RequestInProgress | undefined;
@@ -115,6 +118,7 @@ export class WorkerProcess {
     const { settings } = this.#boot;
     this.#maxRequests = maxRequestsFor(settings.maxRequests, settings.maxRequestsJitter);
     if (settings.workerClass === 'sync') this.#syncGate = new SyncGate(this.#accept);
+    else this.#admission = new AsyncAdmission(this.#accept, settings.workerConnections, this.#openBoard(), this.#boot.board?.slot ?? -1);
     this.#gate = this.#syncGate ?? new AsyncGate();
     this.#engine = new HttpEngine(
       this.#wrapHandler(app.handler),
@@ -185,25 +189,37 @@ export class WorkerProcess {
   }
 
   #onConnection(socket: net.Socket, index: number): void {
-    const settings = this.#boot.settings;
     this.#connections++;
-    if (settings.workerClass === 'sync') {
-      // One accept per wake-up: the next pending connection is left to whichever worker is free.
+    const admission = this.#admission;
+    if (admission) {
+      admission.connected(index);
+      socket.once('close', () => {
+        this.#connections--;
+        if (!this.#stopping) admission.disconnected();
+      });
+    } else {
+      // sync: one accept per wake-up; the next pending connection goes to whichever worker is free.
       this.#accept.detach(index);
       if (!this.#syncGate?.busy && !this.#stopping) this.#accept.resume();
-    } else if (this.#connections >= settings.workerConnections) {
-      this.#accept.detach(index);
-      this.#accept.pause();
+      socket.once('close', () => this.#connections--);
     }
-    socket.once('close', () => {
-      this.#connections--;
-      if (settings.workerClass === 'async' && this.#connections < settings.workerConnections && !this.#stopping) this.#accept.resume();
-    });
     this.#engine?.handleConnection(socket);
+  }
+
+  #openBoard(): BalanceBoard | undefined {
+    const board = this.#boot.board;
+    if (!board) return undefined;
+    try {
+      return BalanceBoard.open(board.path);
+    } catch (err) {
+      this.#log.warn({ err: errorMessage(err) }, 'Balance board unavailable: accepting without balancing');
+      return undefined;
+    }
   }
 
   #onListening(): void {
     this.#log.debug({ kind: this.#app?.kind }, 'Worker listening');
+    this.#admission?.start();
     this.#send({ tsgun: 'ready' });
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
     this.#heartbeat.unref();
@@ -214,6 +230,7 @@ export class WorkerProcess {
   }
 
   #beat(): void {
+    this.#admission?.refresh();
     this.#send(this.#beatMessage());
   }
 
@@ -239,6 +256,7 @@ export class WorkerProcess {
     this.#stopping = true;
     if (!graceful) return this.#quit('stop');
     clearInterval(this.#heartbeat);
+    this.#admission?.stop();
     this.#accept.close();
     const limitMs = this.#boot.settings.gracefulTimeout * 1000;
     const timer = setTimeout(() => {
@@ -254,6 +272,7 @@ export class WorkerProcess {
   #quit(reason: string): void {
     this.#stopping = true;
     this.#log.debug({ reason }, 'Quick stop');
+    this.#admission?.stop();
     this.#accept.close();
     this.#engine?.destroyAll();
     // gunicorn's worker_int: a quick stop, whether by our own INT/QUIT or the master's (it sends QUIT).
