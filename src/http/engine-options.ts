@@ -18,7 +18,9 @@ export function engineOptions(settings: Settings): EngineOptions {
     },
     permitObsoleteFolding: settings.permitObsoleteFolding,
     headerMap: settings.headerMap,
-    keepAliveMs: settings.keepalive * 1000,
+    // Sync workers close after each response (gunicorn's sync worker does too): a keep-alive
+    // connection would pin its next request to this worker even when another one is idle.
+    keepAliveMs: settings.workerClass === 'sync' ? 0 : settings.keepalive * 1000,
     headersTimeoutMs: settings.headerTimeout * 1000,
     bodyTimeoutMs: settings.bodyTimeout * 1000,
     bufferBodyBytes: settings.workerClass === 'sync' ? SYNC_BUFFER_BODY_BYTES : 0,

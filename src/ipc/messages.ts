@@ -13,6 +13,8 @@ export interface WorkerBoot {
   /** Monotonic worker number assigned by the master (gunicorn's `age`). */
   readonly age: number;
   readonly listenerCount: number;
+  /** This worker's slot on the master's balance board (async class; see ipc/balance-board.ts). */
+  readonly board?: { readonly path: string; readonly slot: number } | undefined;
 }
 
 export const WORKER_BOOT_ENV = 'TSGUN_WORKER_BOOT';
@@ -26,6 +28,8 @@ export type WorkerMessage =
   | { readonly tsgun: 'want-listener'; readonly index: number }
   /** App loaded and listening on every socket. */
   | { readonly tsgun: 'ready' }
+  /** Replace me: start a new worker, then stop me gracefully (see master retire handling). */
+  | { readonly tsgun: 'retire'; readonly reason: RetireReason }
   | { readonly tsgun: 'boot-error'; readonly kind: BootErrorKind; readonly message: string; readonly stack?: string | undefined }
   /** Liveness from the event loop, the request in progress if any (for timeout logs), counters since start. */
   | {
@@ -33,9 +37,11 @@ export type WorkerMessage =
       readonly busy?: RequestInProgress | undefined;
       readonly requests: number;
       readonly connections: number;
-      /** Cumulative request metrics and RSS for `tsgun ctl` and /metrics (src/worker/worker-stats.ts). */
+      /** Cumulative request metrics and RSS for `tsgun ctl`, /metrics and --max-worker-memory (src/worker/worker-stats.ts). */
       readonly stats?: WorkerStatsSnapshot | undefined;
     };
+
+export type RetireReason = 'max-requests' | 'memory';
 
 export interface RequestInProgress {
   readonly method: string;

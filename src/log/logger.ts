@@ -30,7 +30,10 @@ interface Reopenable {
 function openDestination(target: string, stdFd: 1 | 2): DestinationStream & Reopenable {
   const dest = target === '-' ? stdFd : target;
   // sync for the std streams so nothing is lost when a worker exits right after logging.
-  return pino.destination({ dest, sync: target === '-', append: true, mkdir: true }) as unknown as DestinationStream & Reopenable;
+  const stream = pino.destination({ dest, sync: target === '-', append: true, mkdir: true }) as unknown as DestinationStream & Reopenable;
+  // Only a file can be reopened (logrotate); a standard stream stays as it is.
+  if (target === '-') stream.reopen = () => undefined;
+  return stream;
 }
 
 export interface LogFiles {

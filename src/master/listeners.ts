@@ -157,6 +157,27 @@ export function inheritedBinds(env: NodeJS.ProcessEnv, pid: number): string[] | 
   return Array.from({ length: count }, (_, i) => formatBind({ kind: 'fd', fd: 3 + i }));
 }
 
+/**
+ * A master started by USR2 gets its sockets as fds: give them back the names they were bound
+ * with, and the ownership of unix socket files (the old master leaves them in place).
+ */
+export function renameInherited(listeners: readonly Listener[], binds: readonly string[]): Listener[] {
+  return listeners.map((l, i) => {
+    const bind = binds[i];
+    if (bind === undefined) return l;
+    let parsed: BindAddress;
+    try {
+      parsed = parseBind(bind);
+    } catch {
+      return l;
+    }
+    if (parsed.kind === 'unix') {
+      return { ...l, info: { ...l.info, bind, kind: 'unix', address: parsed.path, url: `unix:${parsed.path}` }, ownedPath: parsed.path };
+    }
+    return { ...l, info: { ...l.info, bind } };
+  });
+}
+
 export async function openListeners(binds: readonly string[]): Promise<Listener[]> {
   const opened: Listener[] = [];
   try {

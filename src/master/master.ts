@@ -11,14 +11,17 @@ import { isWorkerMessage, WORKER_BOOT_ENV, type WorkerBoot, type WorkerMessage }
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
-import { openListeners, closeListeners, inheritedBinds, type Listener, type ListenerAddress } from './listeners.js';
+import { openListeners, closeListeners, inheritedBinds, renameInherited, type Listener, type ListenerAddress } from './listeners.js';
+import { reexecMaster, takeReexecEnv } from './reexec.js';
+import { BalanceBoard, BOARD_SLOTS } from '../ipc/balance-board.js';
+import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';
 import { checkApp } from '../app/check-app.js';
 import { parseAppSpec } from '../app/index.js';
-import { dirname, resolve } from 'node:path';
 import { ControlServer } from './control-server.js';
 import { runControlCommand, type EffectiveConfig, type MasterControl } from './control-commands.js';
 import { describePool, describeWorkers } from './control-views.js';
@@ -27,8 +30,9 @@ import { PoolMetrics } from './metrics-pool.js';
 import { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
+import { dirname, join, resolve } from 'node:path';
 
-export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'CHLD';
+export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
 const SIGNALS: Readonly<Record<MasterCommand, NodeJS.Signals | undefined>> = {
   TERM: 'SIGTERM',
@@ -38,6 +42,7 @@ const SIGNALS: Readonly<Record<MasterCommand, NodeJS.Signals | undefined>> = {
   TTIN: 'SIGTTIN',
   TTOU: 'SIGTTOU',
   USR1: 'SIGUSR1',
+  USR2: 'SIGUSR2',
   CHLD: undefined,
 };
 
@@ -97,6 +102,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   readonly #pool = new PoolMetrics();
   #control: ControlServer | undefined;
   #metrics: MetricsServer | undefined;
+  #board: BalanceBoard | undefined;
+  #boardPath = '';
+  /** USR2: the new master we started, until it takes over (TERMs us) or fails. */
+  #successor: ChildProcess | undefined;
+  /** Started by USR2: the old master to TERM once our workers are ready. */
+  #predecessor: number | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -140,8 +151,17 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
     // --preload: load the app once here so a broken app fails before anything is forked.
     if (settings.preloadApp) await checkApp(this.#config);
-    const binds = inheritedBinds(process.env, process.pid) ?? settings.bind;
-    this.#listeners = await openListeners(binds);
+    const reexec = takeReexecEnv(process.env);
+    const inherited = reexec ? reexec.binds.map((_, i) => `fd://${3 + i}`) : inheritedBinds(process.env, process.pid);
+    // sd_listen_fds(unset_environment=1): workers and their children must not see them.
+    delete process.env['LISTEN_FDS'];
+    delete process.env['LISTEN_PID'];
+    delete process.env['LISTEN_FDNAMES'];
+    this.#listeners = await openListeners(inherited ?? settings.bind);
+    if (reexec && inherited) {
+      this.#listeners = renameInherited(this.#listeners, reexec.binds);
+      this.#predecessor = reexec.parentPid;
+    }
     try {
       if (settings.pidfile) {
         this.#pidfile = new PidFile(settings.pidfile);
@@ -163,6 +183,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     );
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
     await this.#openControl();
+    try {
+      this.#boardPath = join(tmpdir(), `tsgun-${process.pid}.board`);
+      this.#board = BalanceBoard.create(this.#boardPath);
+    } catch (err) {
+      this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
+    }
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
     if (this.#handleSignals) this.#installSignals();
     if (settings.reload && this.#config.app) {
@@ -278,9 +304,51 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         this.#logFiles.reopen();
         for (const r of this.#workers.values()) this.#send(r, { tsgun: 'reopen-logs' });
         return;
+      case 'USR2':
+        this.#log.info({ signal: 'SIGUSR2' }, 'Handling signal: usr2');
+        this.#reexec();
+        return;
       case 'CHLD':
         return; // reaping happens every turn of the loop
     }
+  }
+
+  /** A USR2 successor is running: it owns the sockets now (it TERMs us once ready). */
+  get #handedOver(): boolean {
+    return this.#successor !== undefined && this.#successor.exitCode === null;
+  }
+
+  /** USR2: start a new master on the same sockets; it TERMs us once its workers are ready. */
+  #reexec(): void {
+    if (this.#stopping || !this.#handleSignals) return;
+    if (this.#successor) {
+      this.#log.warn({ successorPid: this.#successor.pid }, 'A new master is already starting: USR2 ignored');
+      return;
+    }
+    const pidfile = this.#pidfile;
+    const pidPath = pidfile?.path;
+    pidfile?.rename(`${pidfile.path}.oldbin`);
+    // The control socket and metrics port are bound by address: hand them over too.
+    this.#control?.close();
+    this.#metrics?.close();
+    this.#control = undefined;
+    this.#metrics = undefined;
+    const child = reexecMaster(this.#listeners);
+    this.#successor = child;
+    this.#log.info({ successorPid: child.pid }, `Re-executing: new master pid ${child.pid}; this one serves until it is ready`);
+    const failed = (why: string): void => {
+      if (this.#successor !== child) return;
+      this.#successor = undefined;
+      if (pidfile && pidPath) pidfile.rename(pidPath);
+      this.#log.error({ successorPid: child.pid, why }, 'New master failed before taking over; this master keeps serving');
+      void this.#openControl({ keepListeners: true }).catch((err: unknown) =>
+        this.#log.error({ err: errorMessage(err) }, 'Cannot reopen the control socket or metrics port'),
+      );
+    };
+    child.once('error', (err) => failed(errorMessage(err)));
+    child.once('exit', (code, signal) => {
+      if (!this.#stopping) failed(signal ? `killed by ${signal}` : `exited with code ${code}`);
+    });
   }
 
   #aliveCount(): number {
@@ -299,12 +367,15 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       configFile: this.#config.configFile,
       age,
       listenerCount: this.#listeners.length,
+      board: this.#board ? { path: this.#boardPath, slot: this.#freeSlot() } : undefined,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
     // libuv: after each accept, yield so an idle sibling can take the next pending connection.
-    if (this.#config.settings.workerClass === 'sync') env['UV_TCP_SINGLE_ACCEPT'] = '1';
+    // (Both classes: measured neutral for throughput, and it narrows the accept bursts.)
+    env['UV_TCP_SINGLE_ACCEPT'] = '1';
     const worker = cluster.fork(env);
     const record = new WorkerRecord(worker, age, generation);
+    record.slot = boot.board?.slot ?? -1;
     this.#workers.set(worker.id, record);
     this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
@@ -318,6 +389,13 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       record.exitSignal = signal;
       this.command('CHLD');
     });
+  }
+
+  /** Lowest board slot no live worker holds. */
+  #freeSlot(): number {
+    const taken = new Set([...this.#workers.values()].map((r) => r.slot));
+    for (let slot = 0; slot < BOARD_SLOTS; slot++) if (!taken.has(slot)) return slot;
+    return -1;
   }
 
   #onMessage(record: WorkerRecord, msg: WorkerMessage): void {
@@ -336,18 +414,25 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         record.state = 'ready';
         record.readyAt = Date.now();
         record.lastHeartbeat = Date.now();
-        this.#log.debug({ worker: record.age, workerPid: record.pid }, 'Worker ready');
+        this.#log.info({ worker: record.age, workerPid: record.pid }, 'Worker ready');
         this.emit('worker:ready', { pid: record.pid, age: record.age });
         this.#checkReady();
         return;
       case 'boot-error':
         record.bootFailure = { kind: msg.kind, message: msg.message, stack: msg.stack };
         return;
-      case 'heartbeat':
+      case 'heartbeat': {
         record.lastHeartbeat = Date.now();
         record.busy = msg.busy;
         record.requests = msg.requests;
         this.#pool.heartbeat(record.pid, msg);
+        record.rss = msg.stats?.rss ?? record.rss;
+        const limitMb = this.#config.settings.maxWorkerMemory;
+        if (limitMb > 0 && record.rss > limitMb * 1024 * 1024) this.#retire(record, 'memory');
+        return;
+      }
+      case 'retire':
+        this.#retire(record, msg.reason);
         return;
     }
   }
@@ -361,12 +446,26 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     }
   }
 
-  /** Startup: every worker ready. Reload: the new generation ready → stop the old one. */
+  /**
+   * Recycling (max-requests, max-worker-memory): the worker keeps serving while `#manage`
+   * starts its replacement; `#checkReady` stops it once the replacement is ready.
+   */
+  #retire(record: WorkerRecord, reason: 'max-requests' | 'memory'): void {
+    if (record.retiring || record.state !== 'ready' || this.#stopping) return;
+    record.retiring = reason;
+    const detail = { worker: record.age, workerPid: record.pid, reason, requests: record.requests, rssMb: Math.round(record.rss / 1048576) };
+    if (reason === 'memory') this.#log.warn(detail, `Worker (pid:${record.pid}) is over --max-worker-memory: replacing it`);
+    else this.#log.info(detail, `Worker (pid:${record.pid}) reached --max-requests: replacing it`);
+    this.#manage();
+  }
+
+  /** Startup: every worker ready. Reload: the new generation ready → stop the old one. Recycling: replacements ready → stop the retiring. */
   #checkReady(): void {
     const gen = this.#pendingGeneration ?? this.#generation;
     const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.alive);
-    const readyCount = current.filter((r) => r.state === 'ready').length;
+    const readyCount = current.filter((r) => r.state === 'ready' && !r.retiring).length;
     if (readyCount < this.#target) return;
+    for (const r of current) if (r.retiring && r.state === 'ready') this.#stopWorker(r, true, r.retiring);
     if (this.#pendingGeneration !== undefined) {
       this.#generation = this.#pendingGeneration;
       this.#pendingGeneration = undefined;
@@ -380,6 +479,18 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#log.info({ workers: readyCount, pids: current.map((r) => r.pid) }, `Ready: ${readyCount} worker(s) serving`);
       this.#resolveReady();
       void runHook(this.#hooks, 'whenReady', this.#log, this.#view());
+      if (this.#predecessor !== undefined) this.#retirePredecessor(this.#predecessor);
+    }
+  }
+
+  /** USR2 hand-over: our workers serve now, so the old master may stop gracefully. */
+  #retirePredecessor(pid: number): void {
+    this.#predecessor = undefined;
+    try {
+      process.kill(pid, 'SIGTERM');
+      this.#log.info({ oldMasterPid: pid }, 'Took over from the old master: sent it TERM');
+    } catch {
+      // It is gone already.
     }
   }
 
@@ -414,6 +525,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       if (r.state !== 'exited') continue;
       this.#workers.delete(id);
       this.#pool.exited(r.pid, r.stopReason ?? 'crash');
+      this.#board?.vacate(r.slot);
       const info = { worker: r.age, workerPid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
       this.emit('worker:exit', { pid: r.pid, age: r.age, code: r.exitCode, signal: r.exitSignal });
       void runHook(this.#hooks, 'childExit', this.#log, this.#view(), this.#workerView(r, r.age));
@@ -427,8 +539,9 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         this.#onBootFailure(r);
         continue;
       }
-      this.#log.error(info, r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`);
       this.#backoff.crashed(r.readyAt);
+      const crash = { ...info, respawnInMs: this.#backoff.msUntilAllowed(), crashStreak: this.#backoff.streak };
+      this.#log.error(crash, r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`);
     }
   }
 
@@ -468,7 +581,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // refused at once (a proxy retries them on another instance, even a POST) instead of
     // waiting in a backlog that no worker will accept from, to be reset when we exit.
     // Unix socket files are removed at exit; an inherited (systemd) socket lives on in systemd.
-    closeListeners(this.#listeners, { keepPaths: true });
+    // After a USR2 hand-over the sockets belong to the new master: leave them open.
+    if (!this.#handedOver) closeListeners(this.#listeners, { keepPaths: true });
     for (const r of this.#workers.values()) {
       if (r.alive && (r.state !== 'stopping' || !graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
     }
@@ -476,11 +590,15 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   #stopWorker(r: WorkerRecord, graceful: boolean, reason: StopReason): void {
+    // A booting worker may not be listening for IPC yet (a message would be lost); a signal is
+    // never lost: before its handlers exist the default action ends it, after them it stops.
+    const booting = r.state === 'booting';
     r.state = 'stopping';
     r.stopReason = reason;
     const graceMs = graceful ? this.#config.settings.gracefulTimeout * 1000 : Math.min(this.#config.settings.gracefulTimeout * 1000, 5000);
     r.killAt = Date.now() + graceMs;
-    if (r.worker.isConnected()) this.#send(r, { tsgun: 'stop', graceful });
+    if (booting) this.#kill(r, 'SIGTERM');
+    else if (r.worker.isConnected()) this.#send(r, { tsgun: 'stop', graceful });
     else this.#kill(r, graceful ? 'SIGTERM' : 'SIGQUIT');
   }
 
@@ -528,7 +646,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #manage(): void {
     if (this.#stopping) return;
     const gen = this.#pendingGeneration ?? this.#generation;
-    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.state !== 'stopping' && r.alive);
+    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.state !== 'stopping' && r.alive && !r.retiring);
     if (current.length < this.#target) {
       if (this.#backoff.msUntilAllowed() > 0) return;
       for (let i = current.length; i < this.#target; i++) this.#spawn();
@@ -545,7 +663,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     this.#codeWatcher?.close();
     this.#control?.close();
     this.#metrics?.close();
-    closeListeners(this.#listeners);
+    // After a USR2 hand-over the sockets (and their files) belong to the new master. Not even
+    // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
+    if (!this.#handedOver) closeListeners(this.#listeners);
+    this.#board?.close({ unlink: true });
     this.#pidfile?.remove(process.pid);
     this.#removeSignals();
     await runHook(this.#hooks, 'onExit', this.#log, this.#view());
@@ -557,7 +678,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   // ── Control socket and metrics ────────────────────────────────────────────────────────────
 
   /** Opens the control socket and the metrics server; on failure undoes what start() opened. */
-  async #openControl(): Promise<void> {
+  async #openControl(options: { keepListeners?: boolean } = {}): Promise<void> {
     const { settings } = this.#config;
     try {
       if (!settings.noControlSocket) {
@@ -571,6 +692,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       }
     } catch (err) {
       this.#control?.close();
+      if (options.keepListeners) throw err;
       closeListeners(this.#listeners);
       this.#pidfile?.remove(process.pid);
       throw err;

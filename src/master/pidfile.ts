@@ -4,7 +4,7 @@ import { dirname, join, basename } from 'node:path';
 import { TsgunError } from '../errors.js';
 
 export class PidFile {
-  readonly #path: string;
+  #path: string;
 
   constructor(path: string) {
     this.#path = path;
@@ -27,6 +27,16 @@ export class PidFile {
       renameSync(tmp, this.#path);
     } catch (err) {
       throw new TsgunError('TSGUN_ERR_PIDFILE', `${this.#path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Move the file aside (USR2 renames it to `.oldbin` while the new master takes the name). */
+  rename(to: string): void {
+    try {
+      renameSync(this.#path, to);
+      this.#path = to;
+    } catch {
+      // Gone already (deleted by hand): nothing to move.
     }
   }
 

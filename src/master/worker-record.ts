@@ -4,7 +4,7 @@ import type { RequestInProgress } from '../ipc/messages.js';
 
 export type WorkerState = 'booting' | 'ready' | 'stopping' | 'exited';
 
-export type StopReason = 'shutdown' | 'reload' | 'scale-down' | 'timeout' | 'max-requests' | 'halt' | 'killed';
+export type StopReason = 'shutdown' | 'reload' | 'scale-down' | 'timeout' | 'max-requests' | 'memory' | 'halt' | 'killed';
 
 export interface BootFailure {
   readonly kind: string;
@@ -23,6 +23,11 @@ export class WorkerRecord {
   lastHeartbeat = Date.now();
   busy: RequestInProgress | undefined;
   requests = 0;
+  /** Slot on the balance board (-1: none). */
+  slot = -1;
+  rss = 0;
+  /** Asked to be replaced (max-requests, memory): serves until its replacement is ready. */
+  retiring: 'max-requests' | 'memory' | undefined;
   stopReason: StopReason | undefined;
   /** When a stopping worker gets SIGKILL. */
   killAt: number | undefined;

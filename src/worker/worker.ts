@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WORKER_EXIT, errorMessage } from '../errors.js';
-import { isMasterMessage, type BootErrorKind, type MasterMessage, type WorkerBoot, type WorkerMessage, type RequestInProgress } from '../ipc/messages.js';
+import { isMasterMessage, type BootErrorKind, type MasterMessage, type WorkerBoot, type WorkerMessage, type RequestInProgress, type RetireReason } from '../ipc/messages.js';
 import { loadConfigFile, type Hooks, type WorkerView } from '../config/index.js';
 import { parseAppSpec, loadApp } from '../app/index.js';
 import type { LoadedApp } from '../app/types.js';
@@ -17,6 +17,8 @@ import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogF
 import { runHook } from '../hooks/run-hook.js';
 import { AcceptControl } from './accept-control.js';
 import { AsyncGate, SyncGate } from './gates.js';
+import { AsyncAdmission } from './async-admission.js';
+import { BalanceBoard } from '../ipc/balance-board.js';
 import { listenOnHandle } from './listen-on-handle.js';
 import { maxRequestsFor } from './max-requests.js';
 import { WorkerStats } from './worker-stats.js';
@@ -37,11 +39,13 @@ export class WorkerProcess {
   #engine: HttpEngine | undefined;
   #gate: RequestGate | undefined;
   #syncGate: SyncGate | undefined;
+  #admission: AsyncAdmission | undefined;
   #requests = 0;
   #maxRequests = 0;
   #current: RequestInProgress | undefined;
   #connections = 0;
   #stopping = false;
+  #retiring = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(boot: WorkerBoot) {
@@ -117,6 +121,7 @@ export class WorkerProcess {
     const { settings } = this.#boot;
     this.#maxRequests = maxRequestsFor(settings.maxRequests, settings.maxRequestsJitter);
     if (settings.workerClass === 'sync') this.#syncGate = new SyncGate(this.#accept);
+    else this.#admission = new AsyncAdmission(this.#accept, settings.workerConnections, this.#openBoard(), this.#boot.board?.slot ?? -1);
     this.#gate = this.#syncGate ?? new AsyncGate();
     this.#engine = new HttpEngine(
       this.#wrapHandler(app.handler),
@@ -153,10 +158,20 @@ export class WorkerProcess {
     this.#stats.done(rec);
     if (this.#accessLog) this.#accessLog.write(this.#formatAccess(rec));
     if (this.#hooks.postRequest) void runHook(this.#hooks, 'postRequest', this.#log, this.#view(), rec.req as IncomingMessage, rec.res as ServerResponse);
-    if (this.#maxRequests > 0 && this.#requests >= this.#maxRequests && !this.#stopping) {
-      this.#log.info({ requests: this.#requests }, 'Autorestarting worker after current request.');
-      void this.stop(true);
-    }
+    if (this.#maxRequests > 0 && this.#requests >= this.#maxRequests) this.#retire('max-requests');
+  }
+
+  /**
+   * Ask the master to replace this worker (max-requests, memory). It keeps serving until its
+   * replacement is ready and the master sends `stop`, so capacity never dips. Without a
+   * master to ask, it stops on its own.
+   */
+  #retire(reason: RetireReason): void {
+    if (this.#retiring || this.#stopping) return;
+    this.#retiring = true;
+    this.#log.info({ requests: this.#requests, reason }, 'Worker asks to be replaced');
+    if (process.connected) this.#send({ tsgun: 'retire', reason });
+    else void this.stop(true);
   }
 
   #formatter: ((rec: RequestRecord) => string) | undefined;
@@ -182,25 +197,37 @@ export class WorkerProcess {
   }
 
   #onConnection(socket: net.Socket, index: number): void {
-    const settings = this.#boot.settings;
     this.#connections++;
-    if (settings.workerClass === 'sync') {
-      // One accept per wake-up: the next pending connection is left to whichever worker is free.
+    const admission = this.#admission;
+    if (admission) {
+      admission.connected(index);
+      socket.once('close', () => {
+        this.#connections--;
+        if (!this.#stopping) admission.disconnected();
+      });
+    } else {
+      // sync: one accept per wake-up; the next pending connection goes to whichever worker is free.
       this.#accept.detach(index);
       if (!this.#syncGate?.busy && !this.#stopping) this.#accept.resume();
-    } else if (this.#connections >= settings.workerConnections) {
-      this.#accept.detach(index);
-      this.#accept.pause();
+      socket.once('close', () => this.#connections--);
     }
-    socket.once('close', () => {
-      this.#connections--;
-      if (settings.workerClass === 'async' && this.#connections < settings.workerConnections && !this.#stopping) this.#accept.resume();
-    });
     this.#engine?.handleConnection(socket);
+  }
+
+  #openBoard(): BalanceBoard | undefined {
+    const board = this.#boot.board;
+    if (!board) return undefined;
+    try {
+      return BalanceBoard.open(board.path);
+    } catch (err) {
+      this.#log.warn({ err: errorMessage(err) }, 'Balance board unavailable: accepting without balancing');
+      return undefined;
+    }
   }
 
   #onListening(): void {
     this.#log.debug({ kind: this.#app?.kind }, 'Worker listening');
+    this.#admission?.start();
     this.#send({ tsgun: 'ready' });
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
     this.#heartbeat.unref();
@@ -212,6 +239,7 @@ export class WorkerProcess {
   }
 
   #beat(): void {
+    this.#admission?.refresh();
     this.#send(this.#beatMessage());
   }
 
@@ -237,6 +265,7 @@ export class WorkerProcess {
     this.#stopping = true;
     if (!graceful) return this.#quit('stop');
     clearInterval(this.#heartbeat);
+    this.#admission?.stop();
     this.#accept.close();
     const limitMs = this.#boot.settings.gracefulTimeout * 1000;
     const timer = setTimeout(() => {
@@ -252,10 +281,11 @@ export class WorkerProcess {
   #quit(reason: string): void {
     this.#stopping = true;
     this.#log.debug({ reason }, 'Quick stop');
+    this.#admission?.stop();
     this.#accept.close();
     this.#engine?.destroyAll();
-    const interrupted = reason === 'SIGINT' || reason === 'SIGQUIT';
-    void (interrupted ? runHook(this.#hooks, 'workerInt', this.#log, this.#view()) : Promise.resolve()).then(() => this.#exit(0));
+    // gunicorn's worker_int: a quick stop, whether by our own INT/QUIT or the master's (it sends QUIT).
+    void runHook(this.#hooks, 'workerInt', this.#log, this.#view()).then(() => this.#exit(0));
   }
 
   /** The master decided this worker is hung (SIGABRT): run the hook, then die. */

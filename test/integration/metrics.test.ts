@@ -79,7 +79,7 @@ async function waitForWorkers(tsgun: TsgunProcess, ok: (ws: WorkerSnapshot[]) =>
 
 describe('metrics', () => {
   it('counts every request by status class, with durations, in-flight and per-worker gauges', async () => {
-    const tsgun = await startTsgun(['test/fixtures/cli/status-app.js', '-w', '2', ...LOCAL]);
+    const tsgun = await startTsgun(['test/fixtures/cli/status-app.js', '-k', 'async', '-w', '2', ...LOCAL]);
     const url = await metricsUrl(tsgun);
     await hit(`${tsgun.url}/`, 300);
     await hit(`${tsgun.url}/status/404`, 40);
@@ -122,7 +122,7 @@ describe('metrics', () => {
   });
 
   it('counts parser rejections by reason, apart from the app\'s requests', async () => {
-    const tsgun = await startTsgun(['test/fixtures/cli/status-app.js', '-w', '1', ...LOCAL]);
+    const tsgun = await startTsgun(['test/fixtures/cli/status-app.js', '-k', 'async', '-w', '1', ...LOCAL]);
     const url = await metricsUrl(tsgun);
     const port = Number(new URL(tsgun.url).port);
     const raw = (bytes: string): Promise<string> =>
@@ -145,7 +145,7 @@ describe('metrics', () => {
   });
 
   it('keeps pool counters across kills, crashes and reloads, and counts restarts by reason', async () => {
-    const tsgun = await startTsgun(['test/fixtures/cli/status-app.js', '-w', '2', ...LOCAL]);
+    const tsgun = await startTsgun(['test/fixtures/cli/status-app.js', '-k', 'async', '-w', '2', ...LOCAL]);
     const url = await metricsUrl(tsgun);
     await hit(`${tsgun.url}/`, 200);
     await scrapeUntil(url, (s) => s.get('tsgun_http_requests_total{status_class="2xx"}') === 200);
