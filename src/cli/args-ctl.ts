@@ -5,21 +5,10 @@
 import type { Argv } from 'yargs';
 import { TsgunError } from '../errors.js';
 import type { CommandSpec, ParsedArguments } from './args.js';
+import { CONTROL_COMMANDS } from '../control/protocol.js';
 
-export const CTL_COMMANDS = [
-  'status',
-  'workers',
-  'stats',
-  'config',
-  'scale',
-  'add',
-  'remove',
-  'reload',
-  'reopen-logs',
-  'shutdown',
-  'kill',
-  'top',
-] as const;
+/** Every control-socket command, plus `top` (a client-side loop over `workers`). */
+export const CTL_COMMANDS = [...CONTROL_COMMANDS, 'top'] as const;
 export type CtlCommandName = (typeof CTL_COMMANDS)[number];
 
 export interface CtlArgs {

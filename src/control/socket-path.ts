@@ -10,6 +10,7 @@ import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { TsgunError } from '../errors.js';
+import { isProcessAlive } from '../process-alive.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -66,15 +67,6 @@ export function ensureSocketDir(path: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Remove default-named sockets in `dir` whose master is dead (killed with SIGKILL, so it could
  * not clean up), so the default directory does not fill up. A live pid's socket is left alone.
@@ -88,7 +80,7 @@ export function sweepDeadSockets(dir: string): void {
   }
   for (const name of names) {
     const m = SOCKET_NAME.exec(name);
-    if (m === null || isAlive(Number(m[1]))) continue;
+    if (m === null || isProcessAlive(Number(m[1]))) continue;
     const path = join(dir, name);
     try {
       if (lstatSync(path).isSocket()) unlinkSync(path);
@@ -110,7 +102,7 @@ export function findRunningSockets(env: Env): string[] {
   return names
     .filter((name) => {
       const m = SOCKET_NAME.exec(name);
-      return m !== null && isAlive(Number(m[1]));
+      return m !== null && isProcessAlive(Number(m[1]));
     })
     .map((name) => join(dir, name));
 }

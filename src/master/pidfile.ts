@@ -2,6 +2,7 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { TsgunError } from '../errors.js';
+import { isProcessAlive } from '../process-alive.js';
 
 export class PidFile {
   #path: string;
@@ -17,7 +18,7 @@ export class PidFile {
   /** Refuses to take over a pid file whose process is alive (another master). */
   write(pid: number): void {
     const other = this.#readPid();
-    if (other !== undefined && other !== pid && isAlive(other)) {
+    if (other !== undefined && other !== pid && isProcessAlive(other)) {
       throw new TsgunError('TSGUN_ERR_PIDFILE', `${this.#path}: already used by running process ${other}`);
     }
     // Write then rename, so readers never see a half-written file.
@@ -57,14 +58,5 @@ export class PidFile {
     } catch {
       return undefined;
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -118,10 +118,9 @@ describe('tsgun ctl', () => {
     const { tsgun, socket } = await serverWithSocket(['-w', '2']);
     const first = await readyWorkers(socket, 2);
     // Load for the whole sequence (stopped below; 30 s is only a cap), so every step runs under it.
-    const load = autocannon({ url: `${tsgun.url}/`, connections: 8, duration: 30 });
+    let load!: autocannon.Instance;
     const result = new Promise<autocannon.Result>((resolve, reject) => {
-      load.once('done', resolve);
-      load.once('error', reject);
+      load = autocannon({ url: `${tsgun.url}/`, connections: 8, duration: 30 }, (err, res) => (err ? reject(err) : resolve(res)));
     });
     try {
       await new Promise((r) => setTimeout(r, 300));

@@ -3,28 +3,20 @@ import express from 'express';
 import Koa from 'koa';
 import Fastify from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OneAtATimeGate, RawClient, hello, sleep, startServer, waitFor, type TestServer } from './helpers.js';
+import { OneAtATimeGate, RawClient, hello, sleep, engineHarness, waitFor, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
-const clients: RawClient[] = [];
+const harness = engineHarness();
+const connect = harness.connect;
 const cleanups: (() => Promise<void>)[] = [];
 
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect((server as TestServer).port);
-  clients.push(c);
-  return c;
-}
-
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 describe('HttpEngine: app errors', () => {
   it('a handler that throws gets a 500 with Connection: close, and the server keeps serving', async () => {
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       if (req.url === '/boom') {
         res.setHeader('Content-Type', 'application/json');
         throw new Error('boom');
@@ -48,7 +40,7 @@ describe('HttpEngine: app errors', () => {
   });
 
   it('a rejected promise gets a 500', async () => {
-    server = await startServer(async () => {
+    server = await harness.start(async () => {
       await sleep(5);
       throw new Error('async boom');
     });
@@ -62,7 +54,7 @@ describe('HttpEngine: app errors', () => {
   });
 
   it('an error after the headers were sent closes the connection', async () => {
-    server = await startServer(async (_req, res) => {
+    server = await harness.start(async (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.write('partial');
       await sleep(5);
@@ -76,7 +68,7 @@ describe('HttpEngine: app errors', () => {
   });
 
   it('a response the app never ends stays open', async () => {
-    server = await startServer(() => {});
+    server = await harness.start(() => {});
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(await c.waitClose(300)).toBe(false);
@@ -94,7 +86,7 @@ describe('HttpEngine: frameworks', () => {
     app.get('/items/:id', (req, res) => {
       res.json({ id: req.params.id, q: req.query.q });
     });
-    server = await startServer(app);
+    server = await harness.start(app);
     const c = await connect();
     const body = JSON.stringify({ name: 'widget', n: 3 });
     c.write(`POST /items HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
@@ -111,7 +103,7 @@ describe('HttpEngine: frameworks', () => {
     const app = express();
     app.use(express.json());
     app.post('/echo', (req, res) => res.json(req.body));
-    server = await startServer(app);
+    server = await harness.start(app);
     const c = await connect();
     c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{"a":1\r\n1\r\n}\r\n0\r\n\r\n');
     const [res] = await c.responses(1);
@@ -123,7 +115,7 @@ describe('HttpEngine: frameworks', () => {
     app.use((ctx) => {
       ctx.body = { path: ctx.path, method: ctx.method };
     });
-    server = await startServer(app.callback());
+    server = await harness.start(app.callback());
     const c = await connect();
     c.write('DELETE /k HTTP/1.1\r\nHost: x\r\n\r\n');
     const [res] = await c.responses(1);
@@ -135,7 +127,7 @@ describe('HttpEngine: frameworks', () => {
     app.post('/f', async (req) => ({ got: req.body }));
     await app.ready();
     cleanups.push(() => app.close());
-    server = await startServer((req: IncomingMessage, res: ServerResponse) => {
+    server = await harness.start((req: IncomingMessage, res: ServerResponse) => {
       app.server.emit('request', req, res);
     });
     const c = await connect();
@@ -151,7 +143,7 @@ describe('HttpEngine: gate', () => {
     let running = 0;
     let maxRunning = 0;
     let served = 0;
-    server = await startServer(
+    server = await harness.start(
       (req, res) => {
         running++;
         maxRunning = Math.max(maxRunning, running);
@@ -181,7 +173,7 @@ describe('HttpEngine: gate', () => {
     const gate = new OneAtATimeGate();
     const urls: string[] = [];
     let release: (() => void) | undefined;
-    server = await startServer(
+    server = await harness.start(
       (req, res) => {
         urls.push(req.url ?? '');
         if (req.url === '/slow') release = () => hello(req, res);
@@ -210,7 +202,7 @@ describe('HttpEngine: gate', () => {
   it('a client that half-closes while its request waits in the gate still gets its response', async () => {
     const gate = new OneAtATimeGate();
     let release: (() => void) | undefined;
-    server = await startServer(
+    server = await harness.start(
       (req, res) => {
         if (req.url === '/slow') release = () => hello(req, res);
         else hello(req, res);
@@ -236,7 +228,7 @@ describe('HttpEngine: gate', () => {
 describe('HttpEngine: drain and destroyAll', () => {
   it('drain closes idle connections within a short grace and busy ones after their response, with Connection: close', async () => {
     let release: (() => void) | undefined;
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       release = () => hello(req, res);
     });
     const idle = await connect();
@@ -258,7 +250,7 @@ describe('HttpEngine: drain and destroyAll', () => {
 
   it('drain serves a request that arrives on an idle keep-alive connection just after it starts', async () => {
     // The reload race: the client reuses its connection right as the worker begins to stop.
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const client = await connect();
     client.write('GET /one HTTP/1.1\r\nHost: x\r\n\r\n');
     const [first] = await client.responses(1);
@@ -277,7 +269,7 @@ describe('HttpEngine: drain and destroyAll', () => {
   it('drain lets a request waiting in the gate run, with Connection: close', async () => {
     const gate = new OneAtATimeGate();
     let release: (() => void) | undefined;
-    server = await startServer(
+    server = await harness.start(
       (req, res) => {
         if (req.url === '/first') release = () => hello(req, res);
         else hello(req, res);
@@ -302,13 +294,13 @@ describe('HttpEngine: drain and destroyAll', () => {
   });
 
   it('drain resolves at once with no connections', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     await server.engine.drain();
   });
 
   it('destroyAll closes every connection and aborts requests in flight', async () => {
     const events: string[] = [];
-    server = await startServer((req) => {
+    server = await harness.start((req) => {
       req.on('aborted', () => events.push('aborted'));
     });
     const a = await connect();

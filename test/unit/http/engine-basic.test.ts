@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, echo, hello, parseResponses, sleep, startServer, waitFor, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { RawClient, echo, hello, parseResponses, sleep, engineHarness, waitFor, type TestServer } from './helpers.js';
 
 function parseResponsesCount(text: string): number {
   return parseResponses(text).length;
@@ -7,23 +7,12 @@ function parseResponsesCount(text: string): number {
 import type { RequestRecord } from '../../../src/http/types.js';
 
 let server: TestServer | undefined;
-const clients: RawClient[] = [];
-
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect((server as TestServer).port);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
+const harness = engineHarness();
+const connect = harness.connect;
 
 describe('HttpEngine: requests and keep-alive', () => {
   it('answers a GET with 200 and keeps the connection open', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n');
     const [res] = await c.responses(1);
@@ -36,7 +25,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('serves two keep-alive requests on one socket', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
     await c.responses(1);
@@ -48,7 +37,7 @@ describe('HttpEngine: requests and keep-alive', () => {
 
   it('answers three pipelined requests in one write, in order', async () => {
     const order: string[] = [];
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       order.push(req.url ?? '');
       // The first one is the slowest: responses must still come back in request order.
       const delay = req.url === '/1' ? 50 : 0;
@@ -64,7 +53,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   it('dispatches pipelined requests one at a time while the app is busy', async () => {
     let started = 0;
     const finishers: (() => void)[] = [];
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       started++;
       finishers.push(() => hello(req, res));
     });
@@ -81,7 +70,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('echoes a chunked request body and exposes its trailers', async () => {
-    server = await startServer(echo);
+    server = await harness.start(echo);
     const c = await connect();
     c.write('POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
     c.write('5\r\nhello\r\n');
@@ -95,7 +84,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('echoes a Content-Length body sent in pieces', async () => {
-    server = await startServer(echo);
+    server = await harness.start(echo);
     const c = await connect();
     c.write('PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234');
     await sleep(10);
@@ -107,7 +96,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('streams a large body with backpressure', async () => {
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       let n = 0;
       req.on('data', (c: Buffer) => {
         n += c.length;
@@ -127,7 +116,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   it('streams a large response, honouring write() backpressure and drain', async () => {
     const total = 8 * 1024 * 1024;
     let drains = 0;
-    server = await startServer((_req, res) => {
+    server = await harness.start((_req, res) => {
       res.setHeader('Content-Length', total);
       const chunk = Buffer.alloc(64 * 1024, 98);
       let sent = 0;
@@ -155,7 +144,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('reports an exception thrown by a body data listener as an app error and drops the connection', async () => {
-    server = await startServer((req) => {
+    server = await harness.start((req) => {
       req.on('data', () => {
         throw new Error('listener boom');
       });
@@ -170,7 +159,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('closes quietly, without 408, when only empty lines follow a request', async () => {
-    server = await startServer(hello, { headersTimeoutMs: 100, keepAliveMs: 5000 });
+    server = await harness.start(hello, { headersTimeoutMs: 100, keepAliveMs: 5000 });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n\r\n');
     await c.responses(1);
@@ -180,7 +169,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('discards a request body the app never read and serves the next request', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
     await c.responses(1);
@@ -192,7 +181,7 @@ describe('HttpEngine: requests and keep-alive', () => {
 
   it('answers 400 to a broken chunked body while the app reads it, and aborts the request', async () => {
     const events: string[] = [];
-    server = await startServer((req) => {
+    server = await harness.start((req) => {
       req.on('data', () => events.push('data'));
       req.on('aborted', () => events.push('aborted'));
     });
@@ -209,7 +198,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('writes 100 Continue before running the handler of an Expect: 100-continue request', async () => {
-    server = await startServer(echo);
+    server = await harness.start(echo);
     const c = await connect();
     c.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n');
     await c.until((t) => t.includes('\r\n\r\n'));
@@ -222,7 +211,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('refuses any other expectation with 417 and closes', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: something-else\r\n\r\n');
     const [res] = await c.responses(1);
@@ -233,7 +222,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('sends no body for HEAD', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\n\r\n');
     await c.until((t) => t.includes('hello /g'));
@@ -244,7 +233,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('closes an HTTP/1.0 connection that did not ask for keep-alive', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('GET /old HTTP/1.0\r\n\r\n');
     const [res] = await c.responses(1);
@@ -254,7 +243,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('keeps an HTTP/1.0 connection alive when asked to', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
     await c.responses(1);
@@ -266,7 +255,7 @@ describe('HttpEngine: requests and keep-alive', () => {
 
   it('honours Connection: close from the client and ignores what follows', async () => {
     const urls: string[] = [];
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       urls.push(req.url ?? '');
       hello(req, res);
     });
@@ -279,7 +268,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('closes an idle keep-alive connection after keepAliveMs', async () => {
-    server = await startServer(hello, { keepAliveMs: 150 });
+    server = await harness.start(hello, { keepAliveMs: 150 });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const [res] = await c.responses(1);
@@ -291,7 +280,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('with keepAliveMs 0 answers Connection: close and closes after each response', async () => {
-    server = await startServer(hello, { keepAliveMs: 0 });
+    server = await harness.start(hello, { keepAliveMs: 0 });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const [res] = await c.responses(1);
@@ -300,7 +289,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('answers 408 to a head that does not complete within headersTimeoutMs', async () => {
-    server = await startServer(hello, { headersTimeoutMs: 150 });
+    server = await harness.start(hello, { headersTimeoutMs: 150 });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\n');
     const [res] = await c.responses(1);
@@ -310,7 +299,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   });
 
   it('finishes the response in flight when the client half-closes after its request', async () => {
-    server = await startServer((req, res) => setTimeout(() => hello(req, res), 30));
+    server = await harness.start((req, res) => setTimeout(() => hello(req, res), 30));
     const c = await connect();
     c.socket.end('GET /half HTTP/1.1\r\nHost: x\r\n\r\n');
     const [res] = await c.responses(1);
@@ -321,7 +310,7 @@ describe('HttpEngine: requests and keep-alive', () => {
 
   it('reports every request once with its record', async () => {
     const records: RequestRecord[] = [];
-    server = await startServer(hello, {}, undefined, { onRequestDone: (r) => records.push(r) });
+    server = await harness.start(hello, {}, undefined, { onRequestDone: (r) => records.push(r) });
     const c = await connect();
     c.write('GET /r1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /r2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
     await c.responses(2);
@@ -337,7 +326,7 @@ describe('HttpEngine: requests and keep-alive', () => {
 
   it('counts chunked response body bytes without framing', async () => {
     const records: RequestRecord[] = [];
-    server = await startServer(
+    server = await harness.start(
       (_req, res) => {
         res.write('abc');
         res.write(Buffer.from('défg'));
@@ -358,7 +347,7 @@ describe('HttpEngine: requests and keep-alive', () => {
   it('reports a request whose connection dies mid-response as not completed, and closes req/res', async () => {
     const records: RequestRecord[] = [];
     const events: string[] = [];
-    server = await startServer(
+    server = await harness.start(
       (req, res) => {
         req.on('aborted', () => events.push('req aborted'));
         req.on('close', () => events.push('req close'));

@@ -1,31 +1,20 @@
 /** Engine behaviour added for hardening: body limit, folding, header map, body timeout, sync buffering, proxies, counters, framing. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RequestHandler } from '../../../src/http/types.js';
 import { requestClientAddress, requestOrigin, requestScheme } from '../../../src/app/request-origin.js';
 import { withoutLengthBesideEncoding } from '../../../src/http/response.js';
-import { OneAtATimeGate, RawClient, echo, hello, sleep, startServer, type TestServer } from './helpers.js';
+import { OneAtATimeGate, RawClient, echo, hello, sleep, engineHarness, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
-const clients: RawClient[] = [];
-
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect((server as TestServer).port);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
+const harness = engineHarness();
+const connect = harness.connect;
 
 const limits = { requestLine: 4094, requestFields: 100, requestFieldSize: 8190, requestBody: 10 };
 
 describe('--limit-request-body', () => {
   it('refuses a Content-Length over the limit before the app runs and before 100 Continue', async () => {
     let calls = 0;
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       calls++;
       echo(req, res);
     }, { limits });
@@ -41,7 +30,7 @@ describe('--limit-request-body', () => {
 
   it('refuses a chunked body once its announced total passes the limit, aborting the app’s request', async () => {
     let aborted = false;
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       req.on('error', () => (aborted = true));
       req.on('data', () => {});
       req.on('end', () => res.end('unexpected'));
@@ -58,7 +47,7 @@ describe('--limit-request-body', () => {
   });
 
   it('serves a body exactly at the limit', async () => {
-    server = await startServer(echo, { limits });
+    server = await harness.start(echo, { limits });
     const c = await connect();
     c.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n');
     const [res] = await c.responses(1);
@@ -74,7 +63,7 @@ describe('obsolete line folding and --header-map', () => {
   };
 
   it('joins folded lines with one space when permitted', async () => {
-    server = await startServer(show, { permitObsoleteFolding: true });
+    server = await harness.start(show, { permitObsoleteFolding: true });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\nX-F: a\r\n \t b \r\n\tc\r\n\r\n');
     const [res] = await c.responses(1);
@@ -82,7 +71,7 @@ describe('obsolete line folding and --header-map', () => {
   });
 
   it('drops underscore headers and trailers by default', async () => {
-    server = await startServer(consumeAndShow);
+    server = await harness.start(consumeAndShow);
     const c = await connect();
     c.write('POST / HTTP/1.1\r\nHost: x\r\nX_A: 1\r\nX-B: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT_1: a\r\nT-2: b\r\n\r\n');
     const [res] = await c.responses(1);
@@ -90,7 +79,7 @@ describe('obsolete line folding and --header-map', () => {
   });
 
   it('still counts dropped headers against --limit-request-fields', async () => {
-    server = await startServer(show, { limits: { ...limits, requestFields: 3 } });
+    server = await harness.start(show, { limits: { ...limits, requestFields: 3 } });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\nA_1: 1\r\nA_2: 2\r\nA_3: 3\r\n\r\n');
     const [res] = await c.responses(1);
@@ -98,13 +87,13 @@ describe('obsolete line folding and --header-map', () => {
   });
 
   it('refuses them with 400 in refuse mode and passes them in dangerous mode', async () => {
-    server = await startServer(show, { headerMap: 'refuse' });
+    server = await harness.start(show, { headerMap: 'refuse' });
     let c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\nX_A: 1\r\n\r\n');
     expect((await c.responses(1))[0]?.status).toBe(400);
     expect(server.clientErrors.at(-1)?.reason).toBe('underscore-in-header-name');
     await server.close();
-    server = await startServer(show, { headerMap: 'dangerous' });
+    server = await harness.start(show, { headerMap: 'dangerous' });
     c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\nX_A: 1\r\n\r\n');
     expect(JSON.parse((await c.responses(1))[0]?.body ?? '{}').h).toEqual(['Host', 'x', 'X_A', '1']);
@@ -113,7 +102,7 @@ describe('obsolete line folding and --header-map', () => {
 
 describe('body timeout', () => {
   it('answers 408 when the body stalls, and not while the app is the one not reading', async () => {
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       // Reads nothing for 300 ms (3 body timeouts), then everything.
       setTimeout(() => echo(req, res), 300);
     }, { bodyTimeoutMs: 100 });
@@ -136,7 +125,7 @@ describe('sync body buffering (bufferBodyBytes)', () => {
   it('a request whose body trickles in does not take the gate; a complete one on another connection runs first', async () => {
     const gate = new OneAtATimeGate();
     const order: string[] = [];
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       order.push(`start ${req.url}`);
       echo(req, res);
     }, { bufferBodyBytes: 1024 }, gate);
@@ -154,7 +143,7 @@ describe('sync body buffering (bufferBodyBytes)', () => {
 
   it('hands a large body over once the buffer is full and streams the rest', async () => {
     let started = 0;
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       started++;
       echo(req, res);
     }, { bufferBodyBytes: 1024 }, new OneAtATimeGate());
@@ -168,7 +157,7 @@ describe('sync body buffering (bufferBodyBytes)', () => {
   });
 
   it('does not wait for the body of an Expect: 100-continue request', async () => {
-    server = await startServer(echo, { bufferBodyBytes: 1024 }, new OneAtATimeGate());
+    server = await harness.start(echo, { bufferBodyBytes: 1024 }, new OneAtATimeGate());
     const c = await connect();
     c.write('POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n');
     await c.until((t) => t.includes('100 Continue'));
@@ -177,7 +166,7 @@ describe('sync body buffering (bufferBodyBytes)', () => {
   });
 
   it('keeps pipelined requests in order while one buffers its body', async () => {
-    server = await startServer((req, res) => setTimeout(() => echo(req, res), 10), { bufferBodyBytes: 1024 }, new OneAtATimeGate());
+    server = await harness.start((req, res) => setTimeout(() => echo(req, res), 10), { bufferBodyBytes: 1024 }, new OneAtATimeGate());
     const c = await connect();
     c.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab');
     await sleep(40);
@@ -194,7 +183,7 @@ describe('proxies through the engine', () => {
 
   it('takes the client from a PROXY v1 header sent one byte at a time, for every request on the connection', async () => {
     const records: string[] = [];
-    server = await startServer(view, { proxy }, undefined, { onRequestDone: (r) => records.push(r.remoteAddress) });
+    server = await harness.start(view, { proxy }, undefined, { onRequestDone: (r) => records.push(r.remoteAddress) });
     const c = await connect();
     await c.writeSlowly('PROXY TCP4 198.51.100.4 127.0.0.1 5555 80\r\nGET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
     c.write('GET /2 HTTP/1.1\r\nHost: x\r\nX-Forwarded-Proto: https\r\n\r\n');
@@ -208,7 +197,7 @@ describe('proxies through the engine', () => {
   });
 
   it('refuses a connection from a --proxy-allow-from peer without a PROXY header', async () => {
-    server = await startServer(view, { proxy });
+    server = await harness.start(view, { proxy });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect((await c.responses(1))[0]?.status).toBe(400);
@@ -217,7 +206,7 @@ describe('proxies through the engine', () => {
 
   it('believes forwarded headers from a trusted peer and reports their client to the access log', async () => {
     const records: string[] = [];
-    server = await startServer(view, { proxy: { ...proxy, proxyProtocol: false } }, undefined, { onRequestDone: (r) => records.push(r.remoteAddress) });
+    server = await harness.start(view, { proxy: { ...proxy, proxyProtocol: false } }, undefined, { onRequestDone: (r) => records.push(r.remoteAddress) });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.8\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: pub.test\r\n\r\n');
     const [res] = await c.responses(1);
@@ -226,7 +215,7 @@ describe('proxies through the engine', () => {
   });
 
   it('with no trusted peer configured, removes forwarding headers from everyone', async () => {
-    server = await startServer(view);
+    server = await harness.start(view);
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.8\r\nX-Forwarded-Proto: https\r\n\r\n');
     expect(JSON.parse((await c.responses(1))[0]?.body ?? '{}')).toMatchObject({ client: '127.0.0.1', scheme: 'http', xff: null });
@@ -235,7 +224,7 @@ describe('proxies through the engine', () => {
 
 describe('response framing', () => {
   it('never sends Content-Length beside Transfer-Encoding, whichever way the app set them', async () => {
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       if (req.url === '/set') {
         res.setHeader('Content-Length', '5');
         res.setHeader('Transfer-Encoding', 'chunked');
@@ -268,7 +257,7 @@ describe('response framing', () => {
 
 describe('refusal counters', () => {
   it('counts each refusal once by reason', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     for (const raw of ['GET / HTTP/1.1\r\n\r\n', 'GET / HTTP/1.1\r\n\r\n', 'GET / HTTP/3.0\r\nHost: x\r\n\r\n']) {
       const c = await connect();
       c.write(raw);

@@ -1,20 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, hello, startServer, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { RawClient, hello, engineHarness, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
-const clients: RawClient[] = [];
-
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect((server as TestServer).port);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await server?.close();
-  server = undefined;
-});
+const harness = engineHarness();
+const connect = harness.connect;
 
 /** Send `raw`, expect one refusal with `status`, the connection closed, and a new connection still served. */
 async function expectRefused(raw: string | Buffer, status: number, reason?: string): Promise<void> {
@@ -71,13 +60,13 @@ describe('HttpEngine: malformed requests', () => {
   ];
   for (const [name, raw, status, reason] of cases) {
     it(`${name} → ${status}, closed, next connection served`, async () => {
-      server = await startServer(hello);
+      server = await harness.start(hello);
       await expectRefused(raw, status, reason);
     });
   }
 
   it('passes methods outside http-parser-js’s table to the app', async () => {
-    server = await startServer((req, res) => res.end(`method ${req.method}`));
+    server = await harness.start((req, res) => res.end(`method ${req.method}`));
     const c = await connect();
     c.write('QUERY /q HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\nget /lower HTTP/1.1\r\nHost: x\r\n\r\n');
     const rs = await c.responses(2);
@@ -85,7 +74,7 @@ describe('HttpEngine: malformed requests', () => {
   });
 
   it('accepts repeated identical Content-Length values', async () => {
-    server = await startServer((req, res) => {
+    server = await harness.start((req, res) => {
       let n = 0;
       req.on('data', (c: Buffer) => (n += c.length));
       req.on('end', () => res.end(String(n)));
@@ -97,7 +86,7 @@ describe('HttpEngine: malformed requests', () => {
   });
 
   it('ignores empty lines before a request line', async () => {
-    server = await startServer(hello);
+    server = await harness.start(hello);
     const c = await connect();
     c.write('\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n');
     const [res] = await c.responses(1);
@@ -105,7 +94,7 @@ describe('HttpEngine: malformed requests', () => {
   });
 
   it('keeps obs-text in header values as latin1', async () => {
-    server = await startServer((req, res) => res.end(Buffer.from(String(req.headers['x-name']), 'latin1')));
+    server = await harness.start((req, res) => res.end(Buffer.from(String(req.headers['x-name']), 'latin1')));
     const c = await connect();
     c.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nX-Name: caf\xe9\r\n\r\n', 'latin1'));
     const [res] = await c.responses(1);
@@ -113,7 +102,7 @@ describe('HttpEngine: malformed requests', () => {
   });
 
   it('serves an Upgrade request as an ordinary request', async () => {
-    server = await startServer((req, res) => res.end(`upgrade=${String((req as unknown as { upgrade: unknown }).upgrade)} ${req.headers.upgrade}`));
+    server = await harness.start((req, res) => res.end(`upgrade=${String((req as unknown as { upgrade: unknown }).upgrade)} ${req.headers.upgrade}`));
     const c = await connect();
     c.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n');
     const rs = await c.responses(2);
@@ -122,7 +111,7 @@ describe('HttpEngine: malformed requests', () => {
   });
 
   it('answers the pipelined requests before a malformed one, then refuses it', async () => {
-    server = await startServer((req, res) => setTimeout(() => hello(req, res), 20));
+    server = await harness.start((req, res) => setTimeout(() => hello(req, res), 20));
     const c = await connect();
     c.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost : x\r\n\r\n');
     const rs = await c.responses(3);
@@ -136,12 +125,12 @@ describe('HttpEngine: limits', () => {
   const limits = { requestLine: 64, requestFields: 4, requestFieldSize: 32, requestBody: 0 };
 
   it('request line longer than the limit → 414', async () => {
-    server = await startServer(hello, { limits });
+    server = await harness.start(hello, { limits });
     await expectRefused(`GET /${'a'.repeat(80)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'request-line-too-long');
   });
 
   it('a request line of exactly the limit is served', async () => {
-    server = await startServer(hello, { limits });
+    server = await harness.start(hello, { limits });
     const line = `GET /${'a'.repeat(64 - 'GET / HTTP/1.1'.length)} HTTP/1.1`;
     expect(line.length).toBe(64);
     const c = await connect();
@@ -151,7 +140,7 @@ describe('HttpEngine: limits', () => {
   });
 
   it('request line sent one byte per segment → 414 as soon as it is too long', async () => {
-    server = await startServer(hello, { limits });
+    server = await harness.start(hello, { limits });
     const c = await connect();
     const line = `GET /${'a'.repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`;
     const sent = await c.writeSlowly(line, () => c.text.length > 0);
@@ -165,7 +154,7 @@ describe('HttpEngine: limits', () => {
   });
 
   it('exactly-the-limit request line split over segments, CR and LF apart, is served', async () => {
-    server = await startServer(hello, { limits });
+    server = await harness.start(hello, { limits });
     const line = `GET /${'b'.repeat(64 - 'GET / HTTP/1.1'.length)} HTTP/1.1`;
     const c = await connect();
     await c.writeSlowly(`${line}\r\nHost: x\r\n\r\n`);
@@ -174,17 +163,17 @@ describe('HttpEngine: limits', () => {
   });
 
   it('more header fields than the limit → 431', async () => {
-    server = await startServer(hello, { limits });
+    server = await harness.start(hello, { limits });
     await expectRefused('GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n', 431, 'too-many-headers');
   });
 
   it('a header field line longer than the limit → 431', async () => {
-    server = await startServer(hello, { limits });
+    server = await harness.start(hello, { limits });
     await expectRefused(`GET / HTTP/1.1\r\nHost: x\r\nX-Long: ${'v'.repeat(40)}\r\n\r\n`, 431, 'header-field-too-long');
   });
 
   it('a long header field sent in 1-byte segments → 431', async () => {
-    server = await startServer(hello, { limits });
+    server = await harness.start(hello, { limits });
     const c = await connect();
     await c.writeSlowly(`GET / HTTP/1.1\r\nX-Long: ${'v'.repeat(100)}\r\n\r\n`, () => c.text.length > 0);
     const [res] = await c.responses(1);
@@ -192,7 +181,7 @@ describe('HttpEngine: limits', () => {
   });
 
   it('0 means unlimited', async () => {
-    server = await startServer(hello, { limits: { requestLine: 0, requestFields: 0, requestFieldSize: 0, requestBody: 0 } });
+    server = await harness.start(hello, { limits: { requestLine: 0, requestFields: 0, requestFieldSize: 0, requestBody: 0 } });
     const c = await connect();
     const fields = Array.from({ length: 300 }, (_, i) => `X-${i}: ${'v'.repeat(200)}\r\n`).join('');
     c.write(`GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n${fields}\r\n`);

@@ -3,6 +3,7 @@
  * socket client that asserts on bytes, and a small response splitter.
  */
 import net from 'node:net';
+import { afterEach } from 'vitest';
 import { HttpEngine } from '../../../src/http/engine.js';
 import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from '../../../src/http/types.js';
 
@@ -285,4 +286,32 @@ export async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<vo
     if (Date.now() > deadline) throw new Error('waitFor: timed out');
     await sleep(2);
   }
+}
+
+/**
+ * The per-file harness of the engine tests: `start()` a server, `connect()` raw clients to it;
+ * after each test the clients are destroyed and the server closed.
+ */
+export function engineHarness(): {
+  start: (...args: Parameters<typeof startServer>) => Promise<TestServer>;
+  connect: () => Promise<RawClient>;
+} {
+  let current: TestServer | undefined;
+  const clients: RawClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    async start(...args) {
+      current = await startServer(...args);
+      return current;
+    },
+    async connect() {
+      const c = await RawClient.connect((current as TestServer).port);
+      clients.push(c);
+      return c;
+    },
+  };
 }
