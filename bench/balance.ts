@@ -87,7 +87,9 @@ async function measure(c: Case, mode: Mode, server: RunningServer): Promise<Resu
     timeoutS: 10,
     countHeader: 'x-worker-pid',
   };
-  const useWrk = mode === 'close' && HAS_WRK;
+  // tsgun's sync workers close after every response, which autocannon mishandles: wrk for those too.
+  const serverCloses = c.server === 'tsgun' && c.workerClass === 'sync';
+  const useWrk = HAS_WRK && (mode === 'close' || serverCloses);
   const m = useWrk ? await runWrk(load, server.parties) : await runAutocannon(load, server.parties);
   // The baselines behave like async workers, but a blocked loop still holds one request.
   const cls = c.server === 'tsgun' ? c.workerClass : 'async';

@@ -61,6 +61,8 @@ const WRK_KA: LoadRun = { mode: 'keep-alive', tool: 'wrk' };
  * with wrk too. Without wrk these fall back to autocannon, flagged in the report.
  */
 const CLOSE: LoadRun = { mode: 'close', tool: 'wrk' };
+/** tsgun's sync workers close after every response (as gunicorn's do): measured with wrk too. */
+const SYNC_KA = WRK_KA;
 
 function grid(
   server: ServerKind,
@@ -79,11 +81,11 @@ export function baselineClass(server: ServerKind): WorkerClass {
 
 function quick(): Group[] {
   return [
-    ...grid('tsgun', 'sync', ['hello'], [1], [KA]),
-    ...grid('tsgun', 'sync', ['hello'], [2], [KA, CLOSE, WRK_KA]),
-    ...grid('tsgun', 'sync', ['cpu'], [1, 2, 4], [KA]),
-    ...grid('tsgun', 'sync', ['sleep-blocking', 'sleep-async'], [1, 2, 8], [KA]),
-    ...grid('tsgun', 'sync', ['io'], [4], [KA]),
+    ...grid('tsgun', 'sync', ['hello'], [1], [SYNC_KA]),
+    ...grid('tsgun', 'sync', ['hello'], [2], [SYNC_KA, CLOSE]),
+    ...grid('tsgun', 'sync', ['cpu'], [1, 2, 4], [SYNC_KA]),
+    ...grid('tsgun', 'sync', ['sleep-blocking', 'sleep-async'], [1, 2, 8], [SYNC_KA]),
+    ...grid('tsgun', 'sync', ['io'], [4], [SYNC_KA]),
     ...grid('tsgun', 'async', ['hello', 'sleep-async'], [2], [KA]),
     ...grid('tsgun', 'async', ['io'], [1, 2], [KA]),
     ...grid('single', 'async', ['hello'], [1], [KA, CLOSE, WRK_KA]),
@@ -99,11 +101,11 @@ function full(): Group[] {
   const ws = [1, 2, 4, 8, 16];
   const both = [KA, CLOSE];
   return [
-    ...grid('tsgun', 'sync', ['hello'], ws, [KA, WRK_KA, CLOSE]),
+    ...grid('tsgun', 'sync', ['hello'], ws, [SYNC_KA, CLOSE]),
     ...grid('tsgun', 'async', ['hello'], ws, [KA, WRK_KA, CLOSE]),
-    ...grid('tsgun', 'sync', ['cpu', 'sleep-blocking', 'sleep-async'], ws, both),
+    ...grid('tsgun', 'sync', ['cpu', 'sleep-blocking', 'sleep-async'], ws, [SYNC_KA, CLOSE]),
     ...grid('tsgun', 'async', ['cpu', 'sleep-blocking', 'sleep-async'], ws, both),
-    ...grid('tsgun', 'sync', ['io'], ws, [KA]),
+    ...grid('tsgun', 'sync', ['io'], ws, [SYNC_KA]),
     ...grid('tsgun', 'async', ['io'], ws, [KA]),
     ...grid('single', 'async', ['hello'], [1], [KA, WRK_KA, CLOSE]),
     ...grid('single', 'async', ['cpu', 'sleep-async'], [1], [KA]),

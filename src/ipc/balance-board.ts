@@ -15,6 +15,8 @@ import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 /** Slots in the file (workers beyond this many simply don't take part in balancing). */
 export const BOARD_SLOTS = 512;
 const RECORD = 8;
+/** Slots read per pread. */
+const PAGE_SLOTS = 64;
 const VACANT = 0xffffffff;
 /** A slot whose stamp is older than this is ignored (heartbeats refresh it every second). */
 const FRESH_MS = 3000;
@@ -69,17 +71,27 @@ export class BalanceBoard {
     writeSync(this.#fd, this.#record, 0, RECORD, slot * RECORD);
   }
 
-  /** The fewest connections held by any other live worker (Infinity when there is none). */
+  /**
+   * The fewest connections held by any other live worker (Infinity when there is none).
+   * Slots are handed out lowest first, so it reads page by page and stops at the first page
+   * with no worker in it: usually one 512-byte read.
+   */
   minOthers(slot: number): number {
-    const read = readSync(this.#fd, this.#all, 0, this.#all.length, 0);
     const now = stampNow();
     let min = Infinity;
-    for (let off = 0; off + RECORD <= read; off += RECORD) {
-      if (off === slot * RECORD) continue;
-      const count = this.#all.readUInt32LE(off);
-      if (count === VACANT || count >= min) continue;
-      if (age(this.#all.readUInt32LE(off + 4), now) > FRESH_MS) continue;
-      min = count;
+    for (let page = 0; page < BOARD_SLOTS; page += PAGE_SLOTS) {
+      const bytes = PAGE_SLOTS * RECORD;
+      const read = readSync(this.#fd, this.#all, page * RECORD, bytes, page * RECORD);
+      let occupied = false;
+      for (let off = page * RECORD, end = page * RECORD + read; off + RECORD <= end; off += RECORD) {
+        const count = this.#all.readUInt32LE(off);
+        if (count === VACANT) continue;
+        occupied = true;
+        if (off === slot * RECORD || count >= min) continue;
+        if (age(this.#all.readUInt32LE(off + 4), now) > FRESH_MS) continue;
+        min = count;
+      }
+      if (!occupied && slot < page) break;
     }
     return min;
   }

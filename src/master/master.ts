@@ -370,9 +370,11 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       board: this.#board ? { path: this.#boardPath, slot: this.#freeSlot() } : undefined,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
-    // libuv: after each accept, yield so an idle sibling can take the next pending connection.
-    // (Both classes: measured neutral for throughput, and it narrows the accept bursts.)
-    env['UV_TCP_SINGLE_ACCEPT'] = '1';
+    // libuv: after each accept, sleep a moment so a sibling can take the next pending connection
+    // of a burst (async workers; their balance board then stops the loop). Sync workers end the
+    // loop themselves after one accept (worker/accept-control.ts), so the sleep would only add
+    // latency there.
+    if (this.#config.settings.workerClass === 'async') env['UV_TCP_SINGLE_ACCEPT'] = '1';
     const worker = cluster.fork(env);
     const record = new WorkerRecord(worker, age, generation);
     record.slot = boot.board?.slot ?? -1;
