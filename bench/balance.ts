@@ -24,7 +24,7 @@ import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { ROOT, serverSpec } from './lib/servers.js';
 import { fmtCounts, fmtShareRatio, summarizeShares, type ShareSummary } from './lib/shares.js';
-import { runWrk, wrkInstalled } from './lib/wrk.js';
+import { runWrk, wrkInstalled } from '../src/cli/bench-wrk.js';
 
 const { values: opts } = parseArgs({
   options: {

@@ -22,7 +22,7 @@ import { HANDLERS, type Mode, type ServerKind } from './lib/cases.js';
 import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { gunicornInstalled, ROOT, serverSpec } from './lib/servers.js';
-import { runWrk, wrkInstalled } from './lib/wrk.js';
+import { runWrk, wrkInstalled } from '../src/cli/bench-wrk.js';
 
 const { values: opts } = parseArgs({
   options: {

@@ -50,13 +50,14 @@ interface Server {
 }
 
 function startTsgun(args: readonly string[]): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, ...args, '-b', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The error log (pino JSON) goes to stderr: that is where readiness and reloads are reported.
+  const child = spawn(process.execPath, [BIN, ...args, '-b', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let reloads = 0;
   let buffered = '';
   return new Promise((resolveStart, reject) => {
     let url = '';
     const timer = setTimeout(() => reject(new Error('tsgun did not become ready in 20 s')), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';

@@ -8,7 +8,7 @@
  *   npm run bench -- --out docs/bench        # full sweep, files ready for the docs
  *   options: --only REGEX (filter cases by label), --duration S, --no-wrk, --no-gunicorn
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { judge } from '../src/cli/bench-case.js';
@@ -20,7 +20,7 @@ import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { charts, markdownReport, tables, SERVER_NAMES, type Meta, type Row } from './lib/report.js';
 import { gunicornInstalled, ROOT, serverSpec } from './lib/servers.js';
-import { runWrk, wrkInstalled } from './lib/wrk.js';
+import { runWrk, wrkInstalled } from '../src/cli/bench-wrk.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -28,6 +28,8 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     only: { type: 'string' },
     duration: { type: 'string' },
+    /** Rewrite results.md and the charts from an earlier run's results.json (no load). */
+    replot: { type: 'string' },
     'no-wrk': { type: 'boolean', default: false },
     'no-gunicorn': { type: 'boolean', default: false },
   },
@@ -116,6 +118,12 @@ async function runGroup(p: Profile, g: Group, progress: Progress, nCores: number
 }
 
 async function main(): Promise<void> {
+  if (opts.replot) {
+    const saved = JSON.parse(readFileSync(resolve(ROOT, opts.replot), 'utf8')) as { meta: Meta; rows: Row[] };
+    writeReport(saved.meta, saved.rows);
+    process.stderr.write(`bench: rewrote ${resolve(ROOT, opts.out)}/results.md and charts from ${opts.replot}\n`);
+    return;
+  }
   const base = profile(opts.quick ? 'quick' : 'full');
   const p: Profile = opts.duration ? { ...base, durationS: Number(opts.duration) } : base;
   const notes: string[] = [];
@@ -146,14 +154,18 @@ async function main(): Promise<void> {
     elapsedS: progress.elapsedS(),
     notes,
   };
+  writeReport(meta, rows);
+  process.stdout.write(`\n${tables(rows)}\n`);
+  process.stderr.write(`\nbench: done in ${fmtDuration(meta.elapsedS)}; wrote ${resolve(ROOT, opts.out)}/results.{md,json} and charts\n`);
+}
+
+function writeReport(meta: Meta, rows: readonly Row[]): void {
   const outDir = resolve(ROOT, opts.out);
   mkdirSync(outDir, { recursive: true });
-  const svgs = charts(rows, nCores);
+  const svgs = charts(rows, meta.cores);
   for (const c of svgs) writeFileSync(resolve(outDir, c.file), c.svg);
   writeFileSync(resolve(outDir, 'results.json'), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
   writeFileSync(resolve(outDir, 'results.md'), markdownReport(meta, rows, svgs));
-  process.stdout.write(`\n${tables(rows)}\n`);
-  process.stderr.write(`\nbench: done in ${fmtDuration(meta.elapsedS)}; wrote ${outDir}/results.{md,json} and ${svgs.length} chart(s)\n`);
 }
 
 main().catch(async (err: unknown) => {

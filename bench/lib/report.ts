@@ -103,7 +103,10 @@ export function charts(rows: readonly Row[], cores: number): { readonly file: st
   const out: { file: string; title: string; svg: string }[] = [];
   for (const cls of ['sync', 'async'] as const) {
     for (const mode of ['keep-alive', 'close'] as const) {
-      const mine = rows.filter((r) => r.server === 'tsgun' && r.tool === 'autocannon' && r.workerClass === cls && r.mode === mode && r.limit !== 'failed');
+      // One load generator per chart: the one every row of that class and mode was measured with
+      // (wrk wherever the server closes connections: close runs and the sync class).
+      const tool = cls === 'async' && mode === 'keep-alive' ? 'autocannon' : 'wrk';
+      const mine = rows.filter((r) => r.server === 'tsgun' && r.tool === tool && r.workerClass === cls && r.mode === mode && r.limit !== 'failed');
       const xValues = [...new Set(mine.map((r) => r.workers))].sort((a, b) => a - b);
       if (xValues.length < 2) continue;
       const series: Series[] = [];
@@ -115,7 +118,7 @@ export function charts(rows: readonly Row[], cores: number): { readonly file: st
         const theory = points.filter((r) => r.theoretical !== undefined).map((r) => [r.workers, r.theoretical as number] as const);
         if (theory.length > 0) series.push({ name: `${id} theory`, color, dashed: true, points: theory });
       });
-      const title = `tsgun -k ${cls}, ${mode}: req/s vs workers (${cores} cores)`;
+      const title = `tsgun -k ${cls}, ${mode} (${tool}): req/s vs workers (${cores} cores)`;
       out.push({ file: `scaling-${cls}-${mode}.svg`, title, svg: renderChart({ title, xLabel: 'workers', yLabel: 'req/s (log scale)', xValues, series }) });
     }
   }

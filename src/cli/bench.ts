@@ -11,6 +11,7 @@ import { recommend, type Recommendation, type SweepPoint } from './bench-recomme
 import { freePort, startServer, stopAllServers, stopServersOnSignal } from './bench-server.js';
 import { fmtCpu, fmtDuration, fmtMs, fmtRps, markdownTable } from './bench-table.js';
 import type { WorkerClass } from './bench-theory.js';
+import { runWrk, wrkInstalled } from './bench-wrk.js';
 
 export interface BenchIo {
   readonly stdout: (text: string) => void;
@@ -54,6 +55,10 @@ function table(rows: readonly BenchRow[]): string {
 }
 
 async function sweep(args: BenchArgs, io: BenchIo, cores: number): Promise<BenchRow[]> {
+  const hasWrk = wrkInstalled();
+  if (!hasWrk && args.classes.includes('sync')) {
+    io.stderr('note: wrk is not installed (apt-get install wrk): sync runs use autocannon, which mis-times servers that close each connection\n');
+  }
   const runs = args.classes.flatMap((workerClass) => args.workers.map((workers) => ({ workerClass, workers })));
   const perRun = args.warmupS + args.durationS + RUN_OVERHEAD_S;
   io.stderr(`tsgun bench: ${runs.length} runs of ${args.durationS} s (c=${args.connections}, ${args.route}), about ${fmtDuration(runs.length * perRun)} in all\n`);
@@ -65,10 +70,9 @@ async function sweep(args: BenchArgs, io: BenchIo, cores: number): Promise<Bench
     const port = await freePort();
     const server = await startServer(tsgunServer({ app: args.app, workers: run.workers, workerClass: run.workerClass, port, readyPath: args.route }));
     try {
-      const measured = await runAutocannon(
-        { url: `${server.url}${args.route}`, connections: args.connections, durationS: args.durationS, warmupS: args.warmupS, close: false, timeoutS: 10 },
-        server.parties,
-      );
+      const spec = { url: `${server.url}${args.route}`, connections: args.connections, durationS: args.durationS, warmupS: args.warmupS, close: false, timeoutS: 10 };
+      // Sync workers close after each response, which autocannon mishandles; wrk reconnects.
+      const measured = run.workerClass === 'sync' && hasWrk ? await runWrk(spec, server.parties) : await runAutocannon(spec, server.parties);
       const judged = judge(measured, { work: 'none', handlerMs: 0, workers: run.workers, workerClass: run.workerClass, connections: args.connections, cores });
       rows.push({ ...run, ...measured, ...judged });
     } finally {

@@ -6,8 +6,6 @@ import { createErrorLog } from '../log/logger.js';
 import { Master } from '../master/master.js';
 import { applyProcessSettings } from '../process-settings.js';
 import { checkApp } from '../app/check-app.js';
-import { runBenchCommand } from './bench.js';
-import { runCtlCommand } from '../ctl/run-ctl.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -30,8 +28,9 @@ function fail(io: CliIo, err: unknown): number {
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = defaultIo): Promise<number> {
   try {
-    if (argv[0] === 'bench') return await runBenchCommand(argv.slice(1), io, VERSION);
-    if (argv[0] === 'ctl') return await runCtlCommand(argv.slice(1), env, { ...io, isTty: io === defaultIo && process.stdout.isTTY }, VERSION);
+    // Subcommands load on demand: a server's master should not carry their code.
+    if (argv[0] === 'bench') return await (await import('./bench.js')).runBenchCommand(argv.slice(1), io, VERSION);
+    if (argv[0] === 'ctl') return await (await import('../ctl/run-ctl.js')).runCtlCommand(argv.slice(1), env, { ...io, isTty: io === defaultIo && process.stdout.isTTY }, VERSION);
     const outcome = await parseCommandLine(argv, env, process.cwd(), VERSION);
     switch (outcome.kind) {
       case 'help':

@@ -25,9 +25,8 @@ import { parseAppSpec } from '../app/index.js';
 import { ControlServer } from './control-server.js';
 import { runControlCommand, type EffectiveConfig, type MasterControl } from './control-commands.js';
 import { describePool, describeWorkers } from './control-views.js';
-import { MetricsExposition } from './metrics-exposition.js';
 import { PoolMetrics } from './metrics-pool.js';
-import { MetricsServer } from './metrics-server.js';
+import type { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
 import { dirname, join, resolve } from 'node:path';
@@ -689,6 +688,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         this.#log.info({ path }, `Control socket at: ${path}`);
       }
       if (settings.metricsBind !== null) {
+        // prom-client is loaded only when metrics are on (it is most of an idle master's memory otherwise).
+        const [{ MetricsServer }, { MetricsExposition }] = await Promise.all([import('./metrics-server.js'), import('./metrics-exposition.js')]);
         this.#metrics = await MetricsServer.open(settings.metricsBind, new MetricsExposition(this), this.#log);
         this.#log.info({ url: this.#metrics.url }, `Metrics at: ${this.#metrics.url}`);
       }

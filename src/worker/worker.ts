@@ -6,7 +6,9 @@ import net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WORKER_EXIT, errorMessage } from '../errors.js';
 import { isMasterMessage, type BootErrorKind, type MasterMessage, type WorkerBoot, type WorkerMessage, type RequestInProgress, type RetireReason } from '../ipc/messages.js';
-import { loadConfigFile, type Hooks, type WorkerView } from '../config/index.js';
+// config-file.js, not config/index.js: the worker needs no command-line parser (yargs) in memory.
+import { loadConfigFile } from '../config/config-file.js';
+import type { Hooks, WorkerView } from '../config/hooks.js';
 import { parseAppSpec, loadApp } from '../app/index.js';
 import type { LoadedApp } from '../app/types.js';
 import { HttpEngine } from '../http/engine.js';

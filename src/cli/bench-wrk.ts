@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CpuWindow, type LoadSpec, type Measured, type Parties } from '../../src/cli/bench-load.js';
+import { CpuWindow, type LoadSpec, type Measured, type Parties } from './bench-load.js';
 
 export function wrkInstalled(): boolean {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
