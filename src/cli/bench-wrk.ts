@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CpuWindow, type LoadSpec, type Measured, type Parties } from './bench-load.js';
+import { CpuWindow, type LoadResult, type LoadSpec, type Measured, type Parties } from './bench-load.js';
 
 export function wrkInstalled(): boolean {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
@@ -22,14 +22,8 @@ export function parseWrkTime(text: string): number | undefined {
   return n * scale;
 }
 
-export interface WrkReport {
-  readonly requests: number;
-  readonly seconds: number;
-  readonly rps: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly errors: number;
-}
+/** What wrk's own report gives: a LoadResult without the tool name and the per-worker shares. */
+export type WrkReport = Omit<LoadResult, 'tool' | 'shares'>;
 
 /** Parses `wrk --latency` output. */
 export function parseWrkOutput(text: string): WrkReport | undefined {
