@@ -84,10 +84,6 @@ export class AcceptControl {
     this.#expected = count;
   }
 
-  get paused(): boolean {
-    return this.#paused;
-  }
-
   /** A handle for listener `index` arrived from the master: the first one listens, later ones are spares. */
   attach(index: number, handle: unknown): void {
     if (!isListenHandle(handle)) return;
