@@ -56,7 +56,10 @@ function startTsgun(args: readonly string[]): Promise<Server> {
   let buffered = '';
   return new Promise((resolveStart, reject) => {
     let url = '';
-    const timer = setTimeout(() => reject(new Error('tsgun did not become ready in 20 s')), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a server behind
+      reject(new Error('tsgun did not become ready in 20 s'));
+    }, 20_000);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
