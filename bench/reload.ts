@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { markdownTable } from '../src/cli/bench-table.js';
-import { runLoad } from './lib/closed-loop.js';
+import { runLoad, signalDuring } from './lib/closed-loop.js';
 import { cores, cpuModel } from './lib/machine.js';
 import { ROOT } from './lib/servers.js';
 
@@ -86,24 +86,10 @@ function startTsgun(args: readonly string[]): Promise<Server> {
   });
 }
 
-/** HUP the master every EVERY_S seconds until `until` settles; returns how many were sent. */
-async function hupDuring(child: ChildProcess, until: Promise<unknown>): Promise<number> {
-  let sent = 0;
-  let running = true;
-  void until.finally(() => (running = false));
-  while (running) {
-    await new Promise((r) => setTimeout(r, EVERY_S * 1000));
-    if (!running) break;
-    child.kill('SIGHUP');
-    sent++;
-  }
-  return sent;
-}
-
 async function asyncRow(): Promise<Row> {
   const server = await startTsgun(['examples/hello.js', '-k', 'async', '-w', '2']);
   const run = Promise.resolve(autocannon({ url: `${server.url}/`, connections: 8, duration: DURATION_S }));
-  const hups = await hupDuring(server.child, run);
+  const hups = await signalDuring(server.child.pid!, 'SIGHUP', EVERY_S * 1000, run);
   const r = await run;
   await server.stop();
   const failed = r.errors + r.timeouts + r.non2xx + r.resets;
@@ -124,7 +110,7 @@ async function syncRow(): Promise<Row> {
   const server = await startTsgun(['examples/sleep.js', '-w', '2']);
   const started = Date.now();
   const run = runLoad(`${server.url}/?ms=5`, { concurrency: 6, durationMs: DURATION_S * 1000, keepAlive: true });
-  const hups = await hupDuring(server.child, run);
+  const hups = await signalDuring(server.child.pid!, 'SIGHUP', EVERY_S * 1000, run);
   const r = await run;
   const seconds = (Date.now() - started) / 1000;
   await server.stop();

@@ -1,5 +1,5 @@
 /**
- * A bounded closed-loop HTTP load for tests that must count every failure (reload, recycling):
+ * A bounded closed-loop HTTP load (and a signal pacer) for tests that must count every failure (reload, recycling):
  * `concurrency` loops send requests back to back for `durationMs`. Unlike autocannon it
  * handles a server's `Connection: close` the way real clients do (a fresh connection for the
  * next request), so sync workers can be driven too.
@@ -55,4 +55,18 @@ export async function runLoad(url: string, options: LoadOptions): Promise<LoadRe
   await Promise.all(Array.from({ length: options.concurrency }, loop));
   agent.destroy();
   return { ok, failed, statuses, errors, pids };
+}
+
+/** Send `signal` to `pid` every `everyMs` until `load` settles (reloads under load); returns how many were sent. */
+export async function signalDuring(pid: number, signal: NodeJS.Signals, everyMs: number, load: Promise<unknown>): Promise<number> {
+  let sent = 0;
+  let running = true;
+  void load.finally(() => (running = false));
+  while (running) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    if (!running) break;
+    process.kill(pid, signal);
+    sent++;
+  }
+  return sent;
 }

@@ -41,6 +41,10 @@ export class BalanceBoard {
     this.#path = path;
   }
 
+  get path(): string {
+    return this.#path;
+  }
+
   /** Master: create the file with every slot vacant. */
   static create(path: string): BalanceBoard {
     const fd = openSync(path, 'w+', 0o600);

@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { EXIT, WORKER_EXIT, TsgunError, errorMessage } from '../errors.js';
-import { isWorkerMessage, WORKER_BOOT_ENV, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
+import { isWorkerMessage, WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
@@ -102,7 +102,6 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #control: ControlServer | undefined;
   #metrics: MetricsServer | undefined;
   #board: BalanceBoard | undefined;
-  #boardPath = '';
   /** USR2: the new master we started, until it takes over (TERMs us) or fails. */
   #successor: ChildProcess | undefined;
   /** Started by USR2: the old master to TERM once our workers are ready. */
@@ -183,8 +182,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
     await this.#openControl();
     try {
-      this.#boardPath = join(tmpdir(), `tsgun-${process.pid}.board`);
-      this.#board = BalanceBoard.create(this.#boardPath);
+      this.#board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
     }
@@ -366,7 +364,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       configFile: this.#config.configFile,
       age,
       listenerCount: this.#listeners.length,
-      board: this.#board ? { path: this.#boardPath, slot: this.#freeSlot() } : undefined,
+      board: this.#board ? { path: this.#board.path, slot: this.#freeSlot() } : undefined,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
     // libuv: after each accept, sleep a moment so a sibling can take the next pending connection
@@ -451,7 +449,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
    * Recycling (max-requests, max-worker-memory): the worker keeps serving while `#manage`
    * starts its replacement; `#checkReady` stops it once the replacement is ready.
    */
-  #retire(record: WorkerRecord, reason: 'max-requests' | 'memory'): void {
+  #retire(record: WorkerRecord, reason: RetireReason): void {
     if (record.retiring || record.state !== 'ready' || this.#stopping) return;
     record.retiring = reason;
     const detail = { worker: record.age, workerPid: record.pid, reason, requests: record.requests, rssMb: Math.round(record.rss / 1048576) };

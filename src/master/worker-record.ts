@@ -1,6 +1,6 @@
 /** What the master knows about one worker process. */
 import type { Worker } from 'node:cluster';
-import type { RequestInProgress } from '../ipc/messages.js';
+import type { RequestInProgress, RetireReason } from '../ipc/messages.js';
 
 export type WorkerState = 'booting' | 'ready' | 'stopping' | 'exited';
 
@@ -27,7 +27,7 @@ export class WorkerRecord {
   slot = -1;
   rss = 0;
   /** Asked to be replaced (max-requests, memory): serves until its replacement is ready. */
-  retiring: 'max-requests' | 'memory' | undefined;
+  retiring: RetireReason | undefined;
   stopReason: StopReason | undefined;
   /** When a stopping worker gets SIGKILL. */
   killAt: number | undefined;

@@ -25,6 +25,12 @@ interface ListenHandle {
   close(): void;
 }
 
+/**
+ * Spare copies kept per listener. One is enough: a sync worker detaches once per accept and the
+ * master's reply (a new fd over IPC) arrives well before the worker is free again.
+ */
+const SPARES = 1;
+
 function isListenHandle(handle: unknown): handle is ListenHandle {
   const h = handle as Partial<ListenHandle> | null;
   return typeof h?.readStart === 'function' && typeof h.readStop === 'function' && typeof h.close === 'function';
@@ -48,8 +54,6 @@ export interface AcceptControlOptions {
   readonly onListenError: (index: number, err: Error) => void;
   /** Every listener is listening once. */
   readonly onAllListening: () => void;
-  /** Spare handles to keep per listener (0 = never detach, readStop/readStart only). */
-  readonly spares: number;
 }
 
 class ListenerSlot {
@@ -137,7 +141,7 @@ export class AcceptControl {
   }
 
   #topUp(index: number, slot: ListenerSlot): void {
-    while (slot.spares.length + slot.requested < this.#options.spares) {
+    while (slot.spares.length + slot.requested < SPARES) {
       slot.requested++;
       this.#options.requestSpare(index);
     }
@@ -146,16 +150,11 @@ export class AcceptControl {
   /**
    * Stop listener `index` now, from inside its connection callback: closing the handle ends
    * libuv's accept loop, so no further pending connection is taken. `resume()` brings it back.
-   * Without spares this falls back to `readStop()` (the loop may take a few more).
    */
   detach(index: number): void {
     const slot = this.#slots[index];
     const active = slot?.active;
     if (!slot || !active) return;
-    if (this.#options.spares === 0) {
-      active.readStop();
-      return;
-    }
     active.close();
     internals(slot.server)._handle = null;
   }

@@ -18,20 +18,18 @@ export class AsyncAdmission {
   readonly #board: BalanceBoard | undefined;
   readonly #slot: number;
   readonly #cap: number;
-  #connections = 0;
+  /** The worker's open-connection count (it owns the count; we only read it). */
+  readonly #connections: () => number;
   #live = false;
   #recheck: NodeJS.Timeout | undefined;
   #lastDetach = 0;
 
-  constructor(accept: AcceptControl, cap: number, board: BalanceBoard | undefined, slot: number) {
+  constructor(accept: AcceptControl, cap: number, connections: () => number, board: BalanceBoard | undefined, slot: number) {
     this.#accept = accept;
     this.#cap = cap;
+    this.#connections = connections;
     this.#board = board;
     this.#slot = slot;
-  }
-
-  get connections(): number {
-    return this.#connections;
   }
 
   /** Listening on every socket: take part in balancing. */
@@ -45,17 +43,13 @@ export class AsyncAdmission {
     if (this.#live) this.#publish();
   }
 
-  /** A connection was accepted on listener `index` (we may be inside libuv's accept loop). */
-  connected(index: number): void {
-    this.#connections++;
+  /**
+   * The worker's connection count changed: a connection accepted on listener `index` (we may
+   * be inside libuv's accept loop), or one closed (`index` undefined).
+   */
+  changed(index?: number): void {
     this.#publish();
     this.#decide(index);
-  }
-
-  disconnected(): void {
-    this.#connections--;
-    this.#publish();
-    this.#decide(undefined);
   }
 
   /** Stopping: leave the board so nobody waits on us, and stop re-checking. */
@@ -67,14 +61,15 @@ export class AsyncAdmission {
   }
 
   #publish(): void {
-    if (this.#live) this.#board?.write(this.#slot, this.#connections);
+    if (this.#live) this.#board?.write(this.#slot, this.#connections());
   }
 
   #decide(index: number | undefined): void {
     if (!this.#live) return;
-    const atCap = this.#connections >= this.#cap;
+    const connections = this.#connections();
+    const atCap = connections >= this.#cap;
     const least = this.#board ? this.#board.minOthers(this.#slot) : Infinity;
-    const ahead = this.#connections - least;
+    const ahead = connections - least;
     if (!atCap && ahead <= 0) {
       this.#holdBack(false);
       this.#accept.resume();

@@ -21,7 +21,6 @@ import { AcceptControl } from './accept-control.js';
 import { AsyncGate, SyncGate } from './gates.js';
 import { AsyncAdmission } from './async-admission.js';
 import { BalanceBoard } from '../ipc/balance-board.js';
-import { listenOnHandle } from './listen-on-handle.js';
 import { maxRequestsFor } from './max-requests.js';
 import { WorkerStats } from './worker-stats.js';
 
@@ -58,8 +57,6 @@ export class WorkerProcess {
     this.#accessLog = settings.accessLogfile ? createAccessLog(settings.accessLogfile) : undefined;
     this.#accept = new AcceptControl({
       backlog: settings.backlog,
-      // Sync workers detach after every accept and async ones at their cap: keep a copy ready.
-      spares: 1,
       onConnection: (socket, index) => this.#onConnection(socket, index),
       requestSpare: (index) => this.#send({ tsgun: 'want-listener', index }),
       onListenError: (_index, err) => {
@@ -123,7 +120,7 @@ export class WorkerProcess {
     const { settings } = this.#boot;
     this.#maxRequests = maxRequestsFor(settings.maxRequests, settings.maxRequestsJitter);
     if (settings.workerClass === 'sync') this.#syncGate = new SyncGate(this.#accept);
-    else this.#admission = new AsyncAdmission(this.#accept, settings.workerConnections, this.#openBoard(), this.#boot.board?.slot ?? -1);
+    else this.#admission = new AsyncAdmission(this.#accept, settings.workerConnections, () => this.#connections, this.#openBoard(), this.#boot.board?.slot ?? -1);
     this.#gate = this.#syncGate ?? new AsyncGate();
     this.#engine = new HttpEngine(
       this.#wrapHandler(app.handler),
@@ -202,10 +199,10 @@ export class WorkerProcess {
     this.#connections++;
     const admission = this.#admission;
     if (admission) {
-      admission.connected(index);
+      admission.changed(index);
       socket.once('close', () => {
         this.#connections--;
-        if (!this.#stopping) admission.disconnected();
+        if (!this.#stopping) admission.changed();
       });
     } else {
       // sync: one accept per wake-up; the next pending connection goes to whichever worker is free.
@@ -261,14 +258,19 @@ export class WorkerProcess {
     this.#send({ tsgun: 'boot-error', kind, message, stack }, () => process.exit(code));
   }
 
+  /** Leave the balance board and close this process's copies of the listening sockets. */
+  #stopAccepting(): void {
+    this.#admission?.stop();
+    this.#accept.close();
+  }
+
   /** Graceful stop: stop accepting, let in-flight requests finish, close keep-alive connections. */
   async stop(graceful: boolean): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     if (!graceful) return this.#quit('stop');
     clearInterval(this.#heartbeat);
-    this.#admission?.stop();
-    this.#accept.close();
+    this.#stopAccepting();
     const limitMs = this.#boot.settings.gracefulTimeout * 1000;
     const timer = setTimeout(() => {
       this.#log.warn('Graceful timeout: closing remaining connections');
@@ -283,8 +285,7 @@ export class WorkerProcess {
   #quit(reason: string): void {
     this.#stopping = true;
     this.#log.debug({ reason }, 'Quick stop');
-    this.#admission?.stop();
-    this.#accept.close();
+    this.#stopAccepting();
     this.#engine?.destroyAll();
     // gunicorn's worker_int: a quick stop, whether by our own INT/QUIT or the master's (it sends QUIT).
     void runHook(this.#hooks, 'workerInt', this.#log, this.#view()).then(() => this.#exit(0));

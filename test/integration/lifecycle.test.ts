@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, isAlive, killAll, startTsgun, waitUntil, type LogLine, type TsgunProcess } from '../helpers/tsgun-process.js';
 import { request } from '../helpers/http-client.js';
-import { runLoad } from '../../bench/lib/closed-loop.js';
+import { runLoad, signalDuring } from '../../bench/lib/closed-loop.js';
 
 afterEach(killAll);
 
@@ -22,20 +22,6 @@ function tempDir(): string {
 
 function readyPids(tsgun: TsgunProcess): number[] {
   return tsgun.lines.filter((l) => l.msg === 'Worker ready').map((l) => l['workerPid'] as number);
-}
-
-/** Send `signal` every `everyMs` while `load` runs. */
-async function signalDuring(tsgun: TsgunProcess, signal: NodeJS.Signals, everyMs: number, load: Promise<unknown>): Promise<number> {
-  let sent = 0;
-  let running = true;
-  void load.finally(() => (running = false));
-  while (running) {
-    await sleep(everyMs);
-    if (!running) break;
-    process.kill(tsgun.pid, signal);
-    sent++;
-  }
-  return sent;
 }
 
 describe('hung workers (--timeout)', () => {
@@ -96,7 +82,7 @@ describe('reload (HUP)', () => {
     const { default: autocannon } = await import('autocannon');
     const tsgun = await startTsgun(['examples/hello.js', '-k', 'async', '-w', '2', ...LOCAL]);
     const run = Promise.resolve(autocannon({ url: `${tsgun.url}/`, connections: 8, duration: 20 }));
-    const hups = await signalDuring(tsgun, 'SIGHUP', 3000, run);
+    const hups = await signalDuring(tsgun.pid, 'SIGHUP', 3000, run);
     const result = await run;
     expect(hups).toBeGreaterThanOrEqual(6);
     expect(tsgun.lines.filter((l) => l.msg === 'Reload complete: new workers ready, old workers stopping').length).toBeGreaterThanOrEqual(5);
@@ -113,7 +99,7 @@ describe('reload (HUP)', () => {
   it('sync class: 20 s of load (one connection per request) with a HUP every 3 s fails no request', async () => {
     const tsgun = await startTsgun(['examples/sleep.js', '-w', '2', ...LOCAL]);
     const run = runLoad(`${tsgun.url}/?ms=5`, { concurrency: 6, durationMs: 20_000, keepAlive: true });
-    const hups = await signalDuring(tsgun, 'SIGHUP', 3000, run);
+    const hups = await signalDuring(tsgun.pid, 'SIGHUP', 3000, run);
     const result = await run;
     expect(hups).toBeGreaterThanOrEqual(6);
     expect({ failed: result.failed, errors: result.errors }).toEqual({ failed: 0, errors: [] });
