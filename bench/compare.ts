@@ -80,7 +80,7 @@ function load(server: RunningServer, mode: Mode): Promise<Measured> {
   return HAS_WRK ? runWrk(spec, server.parties) : runAutocannon(spec, server.parties);
 }
 
-async function idleCost(c: Contender, server: RunningServer): Promise<Pick<Cost, 'masterRssMb' | 'masterIdleCpu'>> {
+async function idleCost(server: RunningServer): Promise<Pick<Cost, 'masterRssMb' | 'masterIdleCpu'>> {
   const master = server.parties.master;
   if (master === undefined) return { masterRssMb: undefined, masterIdleCpu: undefined };
   const before = cpuSeconds([master]).get(master);
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       for (const c of CONTENDERS) {
         const server = await start(c, await freePort());
         try {
-          const idle = round === 1 ? await idleCost(c, server) : undefined;
+          const idle = round === 1 ? await idleCost(server) : undefined;
           for (const mode of modes) {
             progress.step(`round ${round}: ${c.id} ${mode}`, DURATION + 1.5 + (mode === modes[0] ? 2 : 0));
             try {

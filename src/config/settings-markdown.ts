@@ -1,6 +1,6 @@
 /** docs/settings.md, generated from the settings table (scripts/gen-settings-doc.ts writes it). */
 import { CONFIG_FILE_NAMES } from './config-file.js';
-import { defaultText, envNames } from './describe.js';
+import { defaultText } from './describe.js';
 import { SECTIONS, SETTINGS, type AnyHookSetting, type AnyValueSetting } from './settings.js';
 
 function flagsText(entry: AnyValueSetting): string {

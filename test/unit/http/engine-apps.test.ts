@@ -3,7 +3,7 @@ import express from 'express';
 import Koa from 'koa';
 import Fastify from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OneAtATimeGate, RawClient, hello, sleep, engineHarness, waitFor, type TestServer } from './helpers.js';
+import { OneAtATimeGate, hello, sleep, engineHarness, waitFor, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
 const harness = engineHarness();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RawClient, echo, hello, parseResponses, sleep, engineHarness, waitFor, type TestServer } from './helpers.js';
+import { echo, hello, parseResponses, sleep, engineHarness, waitFor, type TestServer } from './helpers.js';
 
 function parseResponsesCount(text: string): number {
   return parseResponses(text).length;

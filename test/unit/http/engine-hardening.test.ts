@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestHandler } from '../../../src/http/types.js';
 import { requestClientAddress, requestOrigin, requestScheme } from '../../../src/app/request-origin.js';
 import { withoutLengthBesideEncoding } from '../../../src/http/response.js';
-import { OneAtATimeGate, RawClient, echo, hello, sleep, engineHarness, type TestServer } from './helpers.js';
+import { OneAtATimeGate, echo, hello, sleep, engineHarness, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
 const harness = engineHarness();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RawClient, hello, engineHarness, type TestServer } from './helpers.js';
+import { hello, engineHarness, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
 const harness = engineHarness();
