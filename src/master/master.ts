@@ -3,9 +3,8 @@
  * never serves a request. Signal handlers and worker events only enqueue a command; one loop
  * drains the queue, reaps dead workers, kills hung ones and tops the pool up.
  */
-import cluster, { type Worker } from 'node:cluster';
+import type { Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { EXIT, WORKER_EXIT, TsgunError, errorMessage } from '../errors.js';
 import { isWorkerMessage, WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
@@ -13,11 +12,14 @@ import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
 import { openListeners, closeListeners, inheritedBinds, renameInherited, type Listener, type ListenerAddress } from './listeners.js';
 import { reexecMaster, takeReexecEnv } from './reexec.js';
-import { BalanceBoard, BOARD_SLOTS } from '../ipc/balance-board.js';
+import { BalanceBoard } from '../ipc/balance-board.js';
 import { tmpdir } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
-import { WorkerRecord, type StopReason } from './worker-record.js';
+import type { WorkerRecord, StopReason } from './worker-record.js';
+import { WorkerPool } from './worker-pool.js';
+import { clusterPorts, type MasterPorts } from './worker-process.js';
+import { DisposerStack } from './disposer-stack.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';
 import { checkApp } from '../app/check-app.js';
@@ -50,8 +52,6 @@ const TICK_MS = 1000;
 /** After SIGABRT to a hung worker, how long before SIGKILL. */
 const ABORT_GRACE_MS = 1000;
 
-const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
-
 export interface MasterOptions {
   readonly config: ResolvedConfig;
   readonly log: Logger;
@@ -61,6 +61,8 @@ export interface MasterOptions {
   readonly handleSignals: boolean;
   /** Re-reads the configuration on reload (HUP); without it the current one is reused. */
   readonly reloadConfig?: () => Promise<ResolvedConfig>;
+  /** Fork, kill and clock; node:cluster, process.kill and Date.now unless a test injects fakes. */
+  readonly ports?: MasterPorts;
 }
 
 export interface MasterEvents {
@@ -74,17 +76,18 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   readonly #version: string;
   readonly #handleSignals: boolean;
   readonly #reloadConfig: (() => Promise<ResolvedConfig>) | undefined;
+  readonly #ports: MasterPorts;
   #config: ResolvedConfig;
   #listeners: Listener[] = [];
   #pidfile: PidFile | undefined;
-  readonly #workers = new Map<number, WorkerRecord>();
+  readonly #workers = new WorkerPool();
+  /** Everything start() opened, closed newest first by #finish (or by start() when it fails). */
+  readonly #resources = new DisposerStack();
+  /** The control socket and metrics server: closed and reopened around a USR2 hand-over. */
+  readonly #controlResources = new DisposerStack();
   readonly #queue: MasterCommand[] = [];
   #wake: (() => void) | undefined;
   #target: number;
-  #age = 0;
-  #generation = 0;
-  /** Generation being started by a reload, until all its workers are ready. */
-  #pendingGeneration: number | undefined;
   #stopping: { graceful: boolean } | undefined;
   #exitCode: number = EXIT.OK;
   #haltError: TsgunError | undefined;
@@ -95,9 +98,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #rejectReady!: (err: Error) => void;
   #isReady = false;
   #done: Promise<number> | undefined;
-  #codeWatcher: CodeWatcher | undefined;
   // Control socket and metrics (control-*.ts, metrics-*.ts): fed by heartbeats, read on request.
-  readonly #startedAt = Date.now();
+  readonly #startedAt: number;
   readonly #pool = new PoolMetrics();
   #control: ControlServer | undefined;
   #metrics: MetricsServer | undefined;
@@ -115,6 +117,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     this.#version = options.version;
     this.#handleSignals = options.handleSignals;
     this.#reloadConfig = options.reloadConfig;
+    this.#ports = options.ports ?? clusterPorts();
+    this.#startedAt = this.#ports.now();
     this.#target = options.config.settings.workers;
     this.#ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -134,7 +138,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   get workerPids(): number[] {
-    return [...this.#workers.values()].filter((r) => r.state === 'ready').map((r) => r.pid);
+    return this.#workers.readyPids();
   }
 
   /** Resolves with the exit code once the master has stopped (after `start()`). */
@@ -156,18 +160,34 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     delete process.env['LISTEN_PID'];
     delete process.env['LISTEN_FDNAMES'];
     this.#listeners = await openListeners(inherited ?? settings.bind);
+    // After a USR2 hand-over the sockets (and their files) belong to the new master. Not even
+    // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
+    this.#resources.defer('listeners', () => {
+      if (!this.#handedOver) closeListeners(this.#listeners);
+    });
     if (reexec && inherited) {
       this.#listeners = renameInherited(this.#listeners, reexec.binds);
       this.#predecessor = reexec.parentPid;
     }
     try {
-      if (settings.pidfile) {
-        this.#pidfile = new PidFile(settings.pidfile);
-        this.#pidfile.write(process.pid);
-      }
+      this.#openResources();
+      await this.#openControl();
+      this.#openLoopResources();
     } catch (err) {
-      closeListeners(this.#listeners);
+      this.#closeResources();
       throw err;
+    }
+    this.#done = this.#loop();
+  }
+
+  /** After the listeners: the pid file, the start log lines, and the slot the control resources close from. */
+  #openResources(): void {
+    const { settings } = this.#config;
+    if (settings.pidfile) {
+      const pidfile = new PidFile(settings.pidfile);
+      pidfile.write(process.pid);
+      this.#pidfile = pidfile;
+      this.#resources.defer('pidfile', () => pidfile.remove(process.pid));
     }
     this.#log.info(
       {
@@ -180,22 +200,35 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       `Starting tsgun ${this.#version}`,
     );
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
-    await this.#openControl();
+    this.#resources.defer('control', () => this.#controlResources.dispose());
+  }
+
+  /** After the control socket: the balance board, signal handlers and the code watcher. */
+  #openLoopResources(): void {
+    const { settings } = this.#config;
     try {
-      this.#board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
+      const board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
+      this.#board = board;
+      this.#resources.defer('board', () => board.close({ unlink: true }));
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
     }
-    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
-    if (this.#handleSignals) this.#installSignals();
+    if (this.#handleSignals) {
+      this.#installSignals();
+      this.#resources.defer('signals', () => this.#removeSignals());
+    }
     if (settings.reload && this.#config.app) {
       const dir = dirname(resolve(parseAppSpec(this.#config.app).module));
-      this.#codeWatcher = new CodeWatcher(dir, (file) => {
+      const watcher = new CodeWatcher(dir, (file) => {
         this.#log.info({ file }, 'Source changed: reloading workers');
         this.command('HUP');
       });
+      this.#resources.defer('code-watcher', () => watcher.close());
     }
-    this.#done = this.#loop();
+  }
+
+  #closeResources(): void {
+    this.#resources.dispose((name, err) => this.#log.warn({ resource: name, err: errorMessage(err) }, 'Cannot close a resource'));
   }
 
   /** Queue a command, as a signal would. */
@@ -265,12 +298,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#reap();
       this.#enforceDeadlines();
       if (this.#stopping) {
-        if (this.#aliveCount() === 0) break;
+        if (this.#workers.aliveCount() === 0) break;
       } else {
         this.#murderHung();
         this.#manage();
       }
-      if (this.#queue.length === 0) await this.#sleep(Math.min(TICK_MS, this.#backoff.msUntilAllowed()) || TICK_MS);
+      if (this.#queue.length === 0) await this.#sleep(Math.min(TICK_MS, this.#backoff.msUntilAllowed(this.#ports.now())) || TICK_MS);
     }
     return this.#finish();
   }
@@ -299,7 +332,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       case 'USR1':
         this.#log.info({ signal: 'SIGUSR1' }, 'Reopening log files');
         this.#logFiles.reopen();
-        for (const r of this.#workers.values()) this.#send(r, { tsgun: 'reopen-logs' });
+        for (const r of this.#workers.alive()) this.#send(r, { tsgun: 'reopen-logs' });
         return;
       case 'USR2':
         this.#log.info({ signal: 'SIGUSR2' }, 'Handling signal: usr2');
@@ -326,10 +359,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     const pidPath = pidfile?.path;
     pidfile?.rename(`${pidfile.path}.oldbin`);
     // The control socket and metrics port are bound by address: hand them over too.
-    this.#control?.close();
-    this.#metrics?.close();
-    this.#control = undefined;
-    this.#metrics = undefined;
+    this.#controlResources.dispose();
     const child = reexecMaster(this.#listeners);
     this.#successor = child;
     this.#log.info({ successorPid: child.pid }, `Re-executing: new master pid ${child.pid}; this one serves until it is ready`);
@@ -338,7 +368,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#successor = undefined;
       if (pidfile && pidPath) pidfile.rename(pidPath);
       this.#log.error({ successorPid: child.pid, why }, 'New master failed before taking over; this master keeps serving');
-      void this.#openControl({ keepListeners: true }).catch((err: unknown) =>
+      void this.#openControl().catch((err: unknown) =>
         this.#log.error({ err: errorMessage(err) }, 'Cannot reopen the control socket or metrics port'),
       );
     };
@@ -348,15 +378,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     });
   }
 
-  #aliveCount(): number {
-    let n = 0;
-    for (const r of this.#workers.values()) if (r.alive) n++;
-    return n;
-  }
-
   #spawn(): void {
-    const age = ++this.#age;
-    const generation = this.#pendingGeneration ?? this.#generation;
+    const age = this.#workers.nextAge();
     void runHook(this.#hooks, 'preFork', this.#log, this.#view(), this.#workerView(undefined, age));
     const boot: WorkerBoot = {
       app: this.#config.app ?? '',
@@ -364,7 +387,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       configFile: this.#config.configFile,
       age,
       listenerCount: this.#listeners.length,
-      board: this.#board ? { path: this.#board.path, slot: this.#freeSlot() } : undefined,
+      board: this.#board ? { path: this.#board.path, slot: this.#workers.freeSlot() } : undefined,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
     // libuv: after each accept, sleep a moment so a sibling can take the next pending connection
@@ -372,10 +395,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // loop themselves after one accept (worker/accept-control.ts), so the sleep would only add
     // latency there.
     if (this.#config.settings.workerClass === 'async') env['UV_TCP_SINGLE_ACCEPT'] = '1';
-    const worker = cluster.fork(env);
-    const record = new WorkerRecord(worker, age, generation);
-    record.slot = boot.board?.slot ?? -1;
-    this.#workers.set(worker.id, record);
+    const worker = this.#ports.fork(env);
+    const record = this.#workers.add(worker, age, boot.board?.slot ?? -1, this.#ports.now());
     this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
     worker.on('message', (msg: unknown) => {
@@ -383,18 +404,9 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     });
     worker.on('error', (err) => this.#log.debug({ worker: age, err }, 'worker IPC error'));
     worker.on('exit', (code, signal) => {
-      record.state = 'exited';
-      record.exitCode = code;
-      record.exitSignal = signal;
+      this.#workers.markExited(record, code, signal);
       this.command('CHLD');
     });
-  }
-
-  /** Lowest board slot no live worker holds. */
-  #freeSlot(): number {
-    const taken = new Set([...this.#workers.values()].map((r) => r.slot));
-    for (let slot = 0; slot < BOARD_SLOTS; slot++) if (!taken.has(slot)) return slot;
-    return -1;
   }
 
   #onMessage(record: WorkerRecord, msg: WorkerMessage): void {
@@ -409,10 +421,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         return;
       }
       case 'ready':
-        if (record.state !== 'booting') return;
-        record.state = 'ready';
-        record.readyAt = Date.now();
-        record.lastHeartbeat = Date.now();
+        if (!this.#workers.markReady(record, this.#ports.now())) return;
         this.#log.info({ worker: record.age, workerPid: record.pid }, 'Worker ready');
         this.emit('worker:ready', { pid: record.pid, age: record.age });
         this.#checkReady();
@@ -421,11 +430,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         record.bootFailure = { kind: msg.kind, message: msg.message, stack: msg.stack };
         return;
       case 'heartbeat': {
-        record.lastHeartbeat = Date.now();
-        record.busy = msg.busy;
-        record.requests = msg.requests;
+        this.#workers.heard(record, { busy: msg.busy, requests: msg.requests, rss: msg.stats?.rss }, this.#ports.now());
         this.#pool.heartbeat(record.pid, msg);
-        record.rss = msg.stats?.rss ?? record.rss;
         const limitMb = this.#config.settings.maxWorkerMemory;
         if (limitMb > 0 && record.rss > limitMb * 1024 * 1024) this.#retire(record, 'memory');
         return;
@@ -450,8 +456,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
    * starts its replacement; `#checkReady` stops it once the replacement is ready.
    */
   #retire(record: WorkerRecord, reason: RetireReason): void {
-    if (record.retiring || record.state !== 'ready' || this.#stopping) return;
-    record.retiring = reason;
+    if (this.#stopping || !this.#workers.retire(record, reason)) return;
     const detail = { worker: record.age, workerPid: record.pid, reason, requests: record.requests, rssMb: Math.round(record.rss / 1048576) };
     if (reason === 'memory') this.#log.warn(detail, `Worker (pid:${record.pid}) is over --max-worker-memory: replacing it`);
     else this.#log.info(detail, `Worker (pid:${record.pid}) reached --max-requests: replacing it`);
@@ -460,18 +465,14 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   /** Startup: every worker ready. Reload: the new generation ready → stop the old one. Recycling: replacements ready → stop the retiring. */
   #checkReady(): void {
-    const gen = this.#pendingGeneration ?? this.#generation;
-    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.alive);
-    const readyCount = current.filter((r) => r.state === 'ready' && !r.retiring).length;
+    const readyCount = this.#workers.readyCount();
     if (readyCount < this.#target) return;
-    for (const r of current) if (r.retiring && r.state === 'ready') this.#stopWorker(r, true, r.retiring);
-    if (this.#pendingGeneration !== undefined) {
-      this.#generation = this.#pendingGeneration;
-      this.#pendingGeneration = undefined;
-      for (const r of this.#workers.values()) {
-        if (r.generation !== this.#generation && r.alive && r.state !== 'stopping') this.#stopWorker(r, true, 'reload');
-      }
-      this.#log.info({ generation: this.#generation }, 'Reload complete: new workers ready, old workers stopping');
+    const current = this.#workers.buildingWorkers();
+    for (const r of this.#workers.replaced()) if (r.retiring) this.#stopWorker(r, true, r.retiring);
+    const outdated = this.#workers.completeReload();
+    if (outdated) {
+      for (const r of outdated) this.#stopWorker(r, true, 'reload');
+      this.#log.info({ generation: this.#workers.servingGeneration }, 'Reload complete: new workers ready, old workers stopping');
     }
     if (!this.#isReady) {
       this.#isReady = true;
@@ -486,7 +487,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #retirePredecessor(pid: number): void {
     this.#predecessor = undefined;
     try {
-      process.kill(pid, 'SIGTERM');
+      this.#ports.kill(pid, 'SIGTERM');
       this.#log.info({ oldMasterPid: pid }, 'Took over from the old master: sent it TERM');
     } catch {
       // It is gone already.
@@ -510,19 +511,15 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     }
     await runHook(this.#hooks, 'onReload', this.#log, this.#view());
     // A reload in progress is superseded: its workers stop, a fresh generation starts.
-    if (this.#pendingGeneration !== undefined) {
-      for (const r of this.#workers.values()) if (r.generation === this.#pendingGeneration && r.alive) this.#stopWorker(r, false, 'reload');
-    }
-    this.#pendingGeneration = Math.max(this.#generation, this.#pendingGeneration ?? 0) + 1;
-    this.#log.info({ generation: this.#pendingGeneration, workers: this.#target }, 'Reloading: starting new workers');
+    const { generation, superseded } = this.#workers.beginReload();
+    for (const r of superseded) this.#stopWorker(r, false, 'reload');
+    this.#log.info({ generation, workers: this.#target }, 'Reloading: starting new workers');
     this.#manage();
   }
 
   /** Handle workers that have exited since the last turn. */
   #reap(): void {
-    for (const [id, r] of this.#workers) {
-      if (r.state !== 'exited') continue;
-      this.#workers.delete(id);
+    for (const r of this.#workers.reap()) {
       this.#pool.exited(r.pid, r.stopReason ?? 'crash');
       this.#board?.vacate(r.slot);
       const info = { worker: r.age, workerPid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
@@ -538,8 +535,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         this.#onBootFailure(r);
         continue;
       }
-      this.#backoff.crashed(r.readyAt);
-      const crash = { ...info, respawnInMs: this.#backoff.msUntilAllowed(), crashStreak: this.#backoff.streak };
+      this.#backoff.crashed(r.readyAt, this.#ports.now());
+      const crash = { ...info, respawnInMs: this.#backoff.msUntilAllowed(this.#ports.now()), crashStreak: this.#backoff.streak };
       this.#log.error(crash, r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`);
     }
   }
@@ -548,20 +545,16 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     const failure = r.bootFailure ?? { kind: 'app-load', message: `worker exited with code ${r.exitCode} before it was ready` };
     const appLoad = r.exitCode === WORKER_EXIT.APP_LOAD_ERROR;
     const what = appLoad ? 'App failed to load' : 'Worker failed to boot';
-    if (r.generation === this.#pendingGeneration) {
+    if (this.#workers.isReloadWorker(r)) {
       // A broken deploy must not take the site down: abandon the reload, keep the old workers.
       this.#log.error({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what} during reload; old workers keep serving`);
-      for (const other of this.#workers.values()) {
-        if (other.generation === this.#pendingGeneration && other.alive) this.#stopWorker(other, false, 'reload');
-      }
-      this.#pendingGeneration = undefined;
+      for (const other of this.#workers.abandonReload()) this.#stopWorker(other, false, 'reload');
       return;
     }
-    const generationServed = [...this.#workers.values()].some((o) => o.generation === r.generation && o.readyAt !== undefined);
-    if (this.#isReady || generationServed) {
+    if (this.#isReady || this.#workers.generationServed(r.generation)) {
       // The app loaded before (a dependency that fails now and then): keep serving, retry slowly.
       this.#log.error({ worker: r.age, workerPid: r.pid, error: failure.message }, `${what}; retrying with backoff`);
-      this.#backoff.crashed(undefined);
+      this.#backoff.crashed(undefined, this.#ports.now());
       return;
     }
     // Nothing ever booted: halt with the app's error instead of a respawn loop (gunicorn's halt).
@@ -582,20 +575,15 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // Unix socket files are removed at exit; an inherited (systemd) socket lives on in systemd.
     // After a USR2 hand-over the sockets belong to the new master: leave them open.
     if (!this.#handedOver) closeListeners(this.#listeners, { keepPaths: true });
-    for (const r of this.#workers.values()) {
-      if (r.alive && (r.state !== 'stopping' || !graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
-    }
+    for (const r of this.#workers.toStop(graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
     if (!this.#isReady && !this.#haltError) this.#rejectReady(new TsgunError('TSGUN_ERR_ALREADY_CLOSED', 'stopped before workers were ready'));
   }
 
   #stopWorker(r: WorkerRecord, graceful: boolean, reason: StopReason): void {
     // A booting worker may not be listening for IPC yet (a message would be lost); a signal is
     // never lost: before its handlers exist the default action ends it, after them it stops.
-    const booting = r.state === 'booting';
-    r.state = 'stopping';
-    r.stopReason = reason;
     const graceMs = graceful ? this.#config.settings.gracefulTimeout * 1000 : Math.min(this.#config.settings.gracefulTimeout * 1000, 5000);
-    r.killAt = Date.now() + graceMs;
+    const booting = this.#workers.markStopping(r, reason, this.#ports.now() + graceMs) === 'booting';
     if (booting) this.#kill(r, 'SIGTERM');
     else if (r.worker.isConnected()) this.#send(r, { tsgun: 'stop', graceful });
     else this.#kill(r, graceful ? 'SIGTERM' : 'SIGQUIT');
@@ -603,7 +591,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   #kill(r: WorkerRecord, signal: NodeJS.Signals): void {
     try {
-      if (r.pid) process.kill(r.pid, signal);
+      if (r.pid) this.#ports.kill(r.pid, signal);
     } catch {
       // Already gone; reaping will notice.
     }
@@ -611,13 +599,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   /** Stopping workers past their graceful deadline are killed. */
   #enforceDeadlines(): void {
-    const now = Date.now();
-    for (const r of this.#workers.values()) {
-      if (r.alive && r.killAt !== undefined && now >= r.killAt) {
-        this.#log.warn({ worker: r.age, workerPid: r.pid, reason: r.stopReason }, 'Worker did not stop in time: SIGKILL');
-        r.killAt = undefined;
-        this.#kill(r, 'SIGKILL');
-      }
+    for (const r of this.#workers.overdue(this.#ports.now())) {
+      this.#log.warn({ worker: r.age, workerPid: r.pid, reason: r.stopReason }, 'Worker did not stop in time: SIGKILL');
+      this.#workers.clearDeadline(r);
+      this.#kill(r, 'SIGKILL');
     }
   }
 
@@ -625,18 +610,15 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #murderHung(): void {
     const timeoutMs = this.#config.settings.timeout * 1000;
     if (timeoutMs <= 0) return;
-    const now = Date.now();
+    const now = this.#ports.now();
     const sync = this.#config.settings.workerClass === 'sync';
-    for (const r of this.#workers.values()) {
-      if (r.state !== 'ready') continue;
+    for (const r of this.#workers.serving()) {
       const silentFor = now - r.lastHeartbeat;
       const busyFor = sync && r.busy ? now - r.busy.since : 0;
       if (silentFor <= timeoutMs && busyFor <= timeoutMs) continue;
       const request = r.busy ? { method: r.busy.method, url: r.busy.url, elapsedMs: now - r.busy.since } : undefined;
       this.#log.error({ worker: r.age, workerPid: r.pid, request, silentMs: silentFor }, `WORKER TIMEOUT (pid:${r.pid})`);
-      r.state = 'stopping';
-      r.stopReason = 'timeout';
-      r.killAt = now + ABORT_GRACE_MS;
+      this.#workers.markStopping(r, 'timeout', now + ABORT_GRACE_MS);
       this.#kill(r, 'SIGABRT');
     }
   }
@@ -644,30 +626,18 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   /** Top the current generation up to the target; retire extras, oldest first. */
   #manage(): void {
     if (this.#stopping) return;
-    const gen = this.#pendingGeneration ?? this.#generation;
-    const current = [...this.#workers.values()].filter((r) => r.generation === gen && r.state !== 'stopping' && r.alive && !r.retiring);
-    if (current.length < this.#target) {
-      if (this.#backoff.msUntilAllowed() > 0) return;
-      for (let i = current.length; i < this.#target; i++) this.#spawn();
+    const missing = this.#workers.shortfall(this.#target);
+    if (missing > 0) {
+      if (this.#backoff.msUntilAllowed(this.#ports.now()) > 0) return;
+      for (let i = 0; i < missing; i++) this.#spawn();
       return;
     }
-    if (current.length > this.#target) {
-      const extra = current.sort((a, b) => a.age - b.age).slice(0, current.length - this.#target);
-      for (const r of extra) this.#stopWorker(r, true, 'scale-down');
-    }
+    for (const r of this.#workers.surplus(this.#target)) this.#stopWorker(r, true, 'scale-down');
     this.#checkReady();
   }
 
   async #finish(): Promise<number> {
-    this.#codeWatcher?.close();
-    this.#control?.close();
-    this.#metrics?.close();
-    // After a USR2 hand-over the sockets (and their files) belong to the new master. Not even
-    // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
-    if (!this.#handedOver) closeListeners(this.#listeners);
-    this.#board?.close({ unlink: true });
-    this.#pidfile?.remove(process.pid);
-    this.#removeSignals();
+    this.#closeResources();
     await runHook(this.#hooks, 'onExit', this.#log, this.#view());
     this.#log.info({ code: this.#exitCode }, 'Shutting down: Master');
     this.#logFiles.flush();
@@ -676,26 +646,33 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   // ── Control socket and metrics ────────────────────────────────────────────────────────────
 
-  /** Opens the control socket and the metrics server; on failure undoes what start() opened. */
-  async #openControl(options: { keepListeners?: boolean } = {}): Promise<void> {
+  /** Opens the control socket and the metrics server into #controlResources; on failure closes what it opened. */
+  async #openControl(): Promise<void> {
     const { settings } = this.#config;
     try {
       if (!settings.noControlSocket) {
         const path = controlSocketPath(settings, process.pid, process.env);
-        this.#control = await ControlServer.open(path, async (req) => runControlCommand(this, req), this.#log);
+        const control = await ControlServer.open(path, async (req) => runControlCommand(this, req), this.#log);
+        this.#control = control;
+        this.#controlResources.defer('control-socket', () => {
+          control.close();
+          this.#control = undefined;
+        });
         this.#log.info({ path }, `Control socket at: ${path}`);
       }
       if (settings.metricsBind !== null) {
         // prom-client is loaded only when metrics are on (it is most of an idle master's memory otherwise).
         const [{ MetricsServer }, { MetricsExposition }] = await Promise.all([import('./metrics-server.js'), import('./metrics-exposition.js')]);
-        this.#metrics = await MetricsServer.open(settings.metricsBind, new MetricsExposition(this), this.#log);
-        this.#log.info({ url: this.#metrics.url }, `Metrics at: ${this.#metrics.url}`);
+        const metrics = await MetricsServer.open(settings.metricsBind, new MetricsExposition(this), this.#log);
+        this.#metrics = metrics;
+        this.#controlResources.defer('metrics-server', () => {
+          metrics.close();
+          this.#metrics = undefined;
+        });
+        this.#log.info({ url: metrics.url }, `Metrics at: ${metrics.url}`);
       }
     } catch (err) {
-      this.#control?.close();
-      if (options.keepListeners) throw err;
-      closeListeners(this.#listeners);
-      this.#pidfile?.remove(process.pid);
+      this.#controlResources.dispose();
       throw err;
     }
   }
@@ -705,14 +682,13 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   status(): MasterStatus {
-    let running = 0;
-    for (const r of this.#workers.values()) if (r.alive) running++;
+    const running = this.#workers.aliveCount();
     return {
       pid: process.pid,
       version: this.#version,
       node: process.version,
       startedAt: this.#startedAt,
-      uptimeSeconds: (Date.now() - this.#startedAt) / 1000,
+      uptimeSeconds: (this.#ports.now() - this.#startedAt) / 1000,
       binds: this.#listeners.map((l) => l.info.url),
       workerClass: this.#config.settings.workerClass,
       workers: { target: this.#target, running },
@@ -722,11 +698,11 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   workerSnapshots(): WorkerSnapshot[] {
-    return describeWorkers(this.#workers.values(), this.#pool);
+    return describeWorkers(this.#workers.alive(), this.#pool, this.#ports.now());
   }
 
   poolStats(): PoolStatsView {
-    return describePool(this.#pool, this.workerSnapshots(), this.#target, (Date.now() - this.#startedAt) / 1000);
+    return describePool(this.#pool, this.workerSnapshots(), this.#target, (this.#ports.now() - this.#startedAt) / 1000);
   }
 
   effectiveConfig(): EffectiveConfig {
@@ -736,7 +712,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   /** Graceful stop of one worker (ctl kill); the loop replaces it. */
   killWorker(pid: number): boolean {
-    const r = [...this.#workers.values()].find((w) => w.pid === pid && w.alive && w.state !== 'stopping');
+    const r = this.#workers.stoppable(pid);
     if (!r || this.#stopping) return false;
     this.#log.info({ worker: r.age, workerPid: pid }, `Stopping worker ${pid} (control socket)`);
     this.#stopWorker(r, true, 'killed');

@@ -1,6 +1,6 @@
 /** What the master knows about one worker process. */
-import type { Worker } from 'node:cluster';
 import type { RequestInProgress, RetireReason } from '../ipc/messages.js';
+import type { WorkerProcess } from './worker-process.js';
 
 export type WorkerState = 'booting' | 'ready' | 'stopping' | 'exited';
 
@@ -13,14 +13,14 @@ export interface BootFailure {
 }
 
 export class WorkerRecord {
-  readonly worker: Worker;
+  readonly worker: WorkerProcess;
   readonly age: number;
   /** Reload generation this worker belongs to. */
   readonly generation: number;
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   state: WorkerState = 'booting';
   readyAt: number | undefined;
-  lastHeartbeat = Date.now();
+  lastHeartbeat: number;
   busy: RequestInProgress | undefined;
   requests = 0;
   /** Slot on the balance board (-1: none). */
@@ -35,10 +35,12 @@ export class WorkerRecord {
   exitCode: number | null = null;
   exitSignal: string | null = null;
 
-  constructor(worker: Worker, age: number, generation: number) {
+  constructor(worker: WorkerProcess, age: number, generation: number, now = Date.now()) {
     this.worker = worker;
     this.age = age;
     this.generation = generation;
+    this.startedAt = now;
+    this.lastHeartbeat = now;
   }
 
   get pid(): number {
