@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   }
 
   const meta: Meta = {
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     profile: p.name,
     cores: nCores,
     cpuModel: cpuModel(),

@@ -39,7 +39,7 @@ export function toRequest(req: IncomingMessage, signal?: AbortSignal): Request {
   const raw = req.rawHeaders;
   // Pairs from rawHeaders keep repeated fields as separate entries (Headers appends them).
   const headers: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i] as string, raw[i + 1] as string]);
 
   const init: RequestInit = { method, headers };
   if (signal !== undefined) init.signal = signal;

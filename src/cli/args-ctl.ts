@@ -4,7 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { TsgunError } from '../errors.js';
-import type { CommandSpec, ParsedArguments } from './args.js';
+import type { CommandSpec, ParsedArguments } from './command-spec.js';
 import { CONTROL_COMMANDS } from '../control/protocol.js';
 
 /** Every control-socket command, plus `top` (a client-side loop over `workers`). */
@@ -75,7 +75,8 @@ function read(args: ParsedArguments): CtlArgs {
   const positionals = args._.map(String);
   const word = positionals[0];
   if (word === undefined) throw new TsgunError('TSGUN_ERR_USAGE', `give a command: ${CTL_COMMANDS.join(', ')}`);
-  if (!isCtlCommand(word)) throw new TsgunError('TSGUN_ERR_USAGE', `unknown ctl command ${JSON.stringify(word)}; one of: ${CTL_COMMANDS.join(', ')}`);
+  if (!isCtlCommand(word))
+    throw new TsgunError('TSGUN_ERR_USAGE', `unknown ctl command ${JSON.stringify(word)}; one of: ${CTL_COMMANDS.join(', ')}`);
   const takesArgument = word === 'scale' || word === 'kill';
   if (positionals.length > (takesArgument ? 2 : 1)) {
     throw new TsgunError('TSGUN_ERR_USAGE', `unexpected argument ${JSON.stringify(positionals[takesArgument ? 2 : 1])}`);
@@ -84,7 +85,8 @@ function read(args: ParsedArguments): CtlArgs {
   const iterations = last(args['iterations']);
   const interval = last(args['interval']);
   const intervalS = interval === undefined ? 1 : Number(interval);
-  if (!Number.isFinite(intervalS) || intervalS < 0.1) throw new TsgunError('TSGUN_ERR_USAGE', `--interval: ${JSON.stringify(interval)} is not a number of seconds >= 0.1`);
+  if (!Number.isFinite(intervalS) || intervalS < 0.1)
+    throw new TsgunError('TSGUN_ERR_USAGE', `--interval: ${JSON.stringify(interval)} is not a number of seconds >= 0.1`);
   return {
     command: word,
     argument,

@@ -6,7 +6,7 @@ import type { Argv, Options } from 'yargs';
 import { TsgunError } from '../errors.js';
 import { defaultText, envNames } from '../config/describe.js';
 import { VALUE_SETTINGS, type AnyValueSetting, type SettingName } from '../config/settings.js';
-import type { CommandSpec, ParsedArguments } from './args.js';
+import type { CommandSpec, ParsedArguments } from './command-spec.js';
 
 /** A setting's raw CLI value: text, repeated text, or a flag. Validation happens later. */
 export type CliRaw = string | readonly string[] | boolean;

@@ -3,32 +3,18 @@
  * (every setting option is read as text; the settings table validates it) and --help; nothing
  * is printed and the process is never exited here — the caller gets help text or a TsgunError.
  *
- * Commands: `serve` (`tsgun APP [options]`), and `tsgun bench …` (bench-args.ts), which
- * main.ts dispatches on the first argument before settings are read, since it takes no
- * settings, and likewise `tsgun ctl …` (args-ctl.ts, talking to a running server's control
- * socket); anything else is the serve command.
+ * This file parses the serve command (`tsgun APP [options]`, args-serve.ts). main.ts sends
+ * `tsgun bench …` (bench-args.ts) and `tsgun ctl …` (args-ctl.ts) to their own specs on the
+ * first argument, before any settings are read; both run through `runCommand` here.
  */
 import yargs, { type Argv } from 'yargs';
+import type { CommandSpec, ParsedArguments } from './command-spec.js';
 import { TsgunError } from '../errors.js';
 import { closest } from '../config/names.js';
 import { serveCommand, type ServeArgs } from './args-serve.js';
 
-/** yargs' parsed arguments, as much of them as commands read. */
-export type ParsedArguments = Readonly<Record<string, unknown>> & { readonly _: readonly (string | number)[] };
-
-export interface CommandSpec<R> {
-  /** The first argument that selects the command; undefined for the default (serve) command. */
-  readonly name: string | undefined;
-  /** Adds the command's usage and options to a fresh parser. */
-  readonly build: (parser: Argv) => Argv;
-  /** Option keys the command defines (yargs keys: primary long flag without dashes). */
-  readonly optionKeys: readonly string[];
-  /** All its flags, for "did you mean" suggestions. */
-  readonly flags: readonly string[];
-  /** Flags that take a value (not booleans). */
-  readonly valueFlags: readonly string[];
-  readonly read: (args: ParsedArguments) => R;
-}
+// The shapes every command's spec shares live apart, so args-serve.ts need not import this file.
+export type { CommandSpec, ParsedArguments } from './command-spec.js';
 
 export type ArgsOutcome =
   | { readonly kind: 'help' | 'version'; readonly output: string }
@@ -128,8 +114,7 @@ export function runCommand<R>(command: CommandSpec<R>, argv: readonly string[], 
 
 /** Parses the command line (without `node` and the script path). */
 export async function parseArgs(argv: readonly string[], version: string): Promise<ArgsOutcome> {
-  // Subcommands will be picked here from argv[0] (each a CommandSpec with its own ArgsOutcome
-  // variant); everything else is the default serve command.
+  // Only the serve command: main.ts has already sent `bench` and `ctl` to their own parsers.
   const result = await runCommand(serveCommand, argv, version);
   return result.kind === 'parsed' ? { kind: 'serve', args: result.value } : result;
 }

@@ -63,7 +63,8 @@ export function defaultWorkerCounts(cores: number, quick: boolean): number[] {
 function read(args: ParsedArguments): BenchArgs {
   const positionals = args._.map(String);
   if (positionals.length === 0) throw new TsgunError('TSGUN_ERR_NO_APP', 'tsgun bench APP [--route /path]');
-  if (positionals.length > 1) throw new TsgunError('TSGUN_ERR_USAGE', `unexpected argument ${JSON.stringify(positionals[1])}: give one APP`);
+  if (positionals.length > 1)
+    throw new TsgunError('TSGUN_ERR_USAGE', `unexpected argument ${JSON.stringify(positionals[1])}: give one APP`);
   const quick = args['quick'] === true;
   const cores = availableParallelism();
   const workersText = last(args['workers']);

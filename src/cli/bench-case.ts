@@ -36,7 +36,19 @@ export function tsgunServer(o: TsgunServerOptions): ServerSpec {
   return {
     label: `tsgun ${o.workerClass} ×${o.workers}`,
     command: process.execPath,
-    args: [TSGUN_BIN, o.app, '-w', String(o.workers), '-k', o.workerClass, '-b', `127.0.0.1:${o.port}`, '--log-level', 'info', ...(o.extraArgs ?? [])],
+    args: [
+      TSGUN_BIN,
+      o.app,
+      '-w',
+      String(o.workers),
+      '-k',
+      o.workerClass,
+      '-b',
+      `127.0.0.1:${o.port}`,
+      '--log-level',
+      'info',
+      ...(o.extraArgs ?? []),
+    ],
     // The environment must not change the worker count or bind under the benchmark.
     unsetEnv: ['WEB_CONCURRENCY', 'PORT', 'TSGUN_CMD_ARGS'],
     ...(o.cwd ? { cwd: o.cwd } : {}),

@@ -64,6 +64,9 @@ export function classifyLimit(input: LimitInput): LimitVerdict {
     const noise = cpu.others >= 0.1 ? ` (${cpu.others.toFixed(2)} of them outside the benchmark)` : '';
     return { limit: 'cores-saturated', reason: `${(total + cpu.others).toFixed(2)} of ${cores} cores busy${noise}` };
   }
-  const why = eff !== undefined ? `${pct(eff)} of theory with ${total.toFixed(2)} of ${cores} cores busy` : `${total.toFixed(2)} of ${cores} cores busy`;
+  const why =
+    eff !== undefined
+      ? `${pct(eff)} of theory with ${total.toFixed(2)} of ${cores} cores busy`
+      : `${total.toFixed(2)} of ${cores} cores busy`;
   return { limit: 'other', reason: why };
 }

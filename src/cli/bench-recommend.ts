@@ -57,7 +57,13 @@ export function recommend(all: readonly SweepPoint[], cores: number): Recommenda
   const caveats: string[] = [];
   if (points.length < all.length) caveats.push(`${all.length - points.length} run(s) with errors above 1% were left out`);
   if (points.length === 0) {
-    return { workers: cores, workerClass: 'sync', shape: 'cpu-bound', reason: 'no run succeeded: nothing measured; defaulting to workers = cores', caveats };
+    return {
+      workers: cores,
+      workerClass: 'sync',
+      shape: 'cpu-bound',
+      reason: 'no run succeeded: nothing measured; defaulting to workers = cores',
+      caveats,
+    };
   }
   const sync = points.filter((p) => p.workerClass === 'sync');
   const async = points.filter((p) => p.workerClass === 'async');

@@ -14,7 +14,10 @@ export function markdownTable(columns: readonly Column[], rows: readonly (readon
   const cell = (text: string, i: number): string =>
     columns[i]?.align === 'right' ? text.padStart(widths[i] as number) : text.padEnd(widths[i] as number);
   const line = (cells: readonly string[]): string => `| ${columns.map((_, i) => cell(cells[i] ?? '', i)).join(' | ')} |`;
-  const rule = `|${columns.map((c, i) => (c.align === 'right' ? `${'-'.repeat((widths[i] as number) + 1)}:` : '-'.repeat((widths[i] as number) + 2))).join('|')}|`;
+  const dashes = columns.map((c, i) =>
+    c.align === 'right' ? `${'-'.repeat((widths[i] as number) + 1)}:` : '-'.repeat((widths[i] as number) + 2),
+  );
+  const rule = `|${dashes.join('|')}|`;
   return [line(columns.map((c) => c.title)), rule, ...rows.map(line)].join('\n');
 }
 

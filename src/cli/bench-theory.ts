@@ -3,11 +3,12 @@
  * Waiting work (sleep, I/O) scales with how many requests can wait at once; CPU work scales
  * with cores; trivial handlers (hello) have no line: the client and the cores decide.
  */
+import type { WorkerClass } from '../config/index.js';
 
 /** What a handler spends its time on. */
 export type WorkKind = 'none' | 'cpu' | 'wait-blocking' | 'wait-async';
 
-export type WorkerClass = 'sync' | 'async';
+export type { WorkerClass } from '../config/index.js';
 
 export interface TheoryInput {
   readonly work: WorkKind;

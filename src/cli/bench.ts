@@ -50,30 +50,64 @@ function table(rows: readonly BenchRow[]): string {
       { title: 'CPU % client/master/workers/others' },
       { title: 'limit' },
     ],
-    rows.map((r) => [r.workerClass, String(r.workers), fmtRps(r.load.rps), fmtMs(r.load.p50Ms), fmtMs(r.load.p99Ms), String(r.load.errors), fmtCpu(r.cpu), r.limit]),
+    rows.map((r) => [
+      r.workerClass,
+      String(r.workers),
+      fmtRps(r.load.rps),
+      fmtMs(r.load.p50Ms),
+      fmtMs(r.load.p99Ms),
+      String(r.load.errors),
+      fmtCpu(r.cpu),
+      r.limit,
+    ]),
   );
 }
 
 async function sweep(args: BenchArgs, io: BenchIo, cores: number): Promise<BenchRow[]> {
   const hasWrk = wrkInstalled();
   if (!hasWrk && args.classes.includes('sync')) {
-    io.stderr('note: wrk is not installed (apt-get install wrk): sync runs use autocannon, which mis-times servers that close each connection\n');
+    io.stderr(
+      'note: wrk is not installed (apt-get install wrk): sync runs use autocannon, which mis-times servers that close each connection\n',
+    );
   }
   const runs = args.classes.flatMap((workerClass) => args.workers.map((workers) => ({ workerClass, workers })));
   const perRun = args.warmupS + args.durationS + RUN_OVERHEAD_S;
-  io.stderr(`tsgun bench: ${runs.length} runs of ${args.durationS} s (c=${args.connections}, ${args.route}), about ${fmtDuration(runs.length * perRun)} in all\n`);
+  io.stderr(
+    `tsgun bench: ${runs.length} runs of ${args.durationS} s (c=${args.connections}, ${args.route}), ` +
+      `about ${fmtDuration(runs.length * perRun)} in all\n`,
+  );
   const started = performance.now();
   const rows: BenchRow[] = [];
   for (const [i, run] of runs.entries()) {
     const elapsed = (performance.now() - started) / 1000;
-    io.stderr(`[${i + 1}/${runs.length}] ${run.workerClass} ×${run.workers}  elapsed ${fmtDuration(elapsed)}, ~${fmtDuration((runs.length - i) * perRun)} left\n`);
+    io.stderr(
+      `[${i + 1}/${runs.length}] ${run.workerClass} ×${run.workers}  ` +
+        `elapsed ${fmtDuration(elapsed)}, ~${fmtDuration((runs.length - i) * perRun)} left\n`,
+    );
     const port = await freePort();
-    const server = await startServer(tsgunServer({ app: args.app, workers: run.workers, workerClass: run.workerClass, port, readyPath: args.route }));
+    const server = await startServer(
+      tsgunServer({ app: args.app, workers: run.workers, workerClass: run.workerClass, port, readyPath: args.route }),
+    );
     try {
-      const spec = { url: `${server.url}${args.route}`, connections: args.connections, durationS: args.durationS, warmupS: args.warmupS, close: false, timeoutS: 10 };
+      const spec = {
+        url: `${server.url}${args.route}`,
+        connections: args.connections,
+        durationS: args.durationS,
+        warmupS: args.warmupS,
+        close: false,
+        timeoutS: 10,
+      };
       // Sync workers close after each response, which autocannon mishandles; wrk reconnects.
-      const measured = run.workerClass === 'sync' && hasWrk ? await runWrk(spec, server.parties) : await runAutocannon(spec, server.parties);
-      const judged = judge(measured, { work: 'none', handlerMs: 0, workers: run.workers, workerClass: run.workerClass, connections: args.connections, cores });
+      const measured =
+        run.workerClass === 'sync' && hasWrk ? await runWrk(spec, server.parties) : await runAutocannon(spec, server.parties);
+      const judged = judge(measured, {
+        work: 'none',
+        handlerMs: 0,
+        workers: run.workers,
+        workerClass: run.workerClass,
+        connections: args.connections,
+        cores,
+      });
       rows.push({ ...run, ...measured, ...judged });
     } finally {
       await server.stop();
@@ -101,9 +135,13 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, vers
     const rows = await sweep(args, io, cores);
     const rec = recommend(rows.map(toPoint), cores);
     if (args.json) {
-      io.stdout(`${JSON.stringify({ app: args.app, route: args.route, cores, connections: args.connections, rows, recommendation: rec }, null, 2)}\n`);
+      const report = { app: args.app, route: args.route, cores, connections: args.connections, rows, recommendation: rec };
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {
-      io.stdout(`\n${table(rows)}\n\nCPU is in % of one core over each run; ${cores} cores here. Load: autocannon, c=${args.connections}, ${args.durationS} s per run.\n\n`);
+      io.stdout(
+        `\n${table(rows)}\n\nCPU is in % of one core over each run; ${cores} cores here. ` +
+          `Load: autocannon, c=${args.connections}, ${args.durationS} s per run.\n\n`,
+      );
       io.stdout(describe(rec));
     }
     return 0;

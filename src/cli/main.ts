@@ -30,7 +30,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     // Subcommands load on demand: a server's master should not carry their code.
     if (argv[0] === 'bench') return await (await import('./bench.js')).runBenchCommand(argv.slice(1), io, VERSION);
-    if (argv[0] === 'ctl') return await (await import('../ctl/run-ctl.js')).runCtlCommand(argv.slice(1), env, { ...io, isTty: io === defaultIo && process.stdout.isTTY }, VERSION);
+    if (argv[0] === 'ctl')
+      return await (await import('../ctl/run-ctl.js')).runCtlCommand(
+        argv.slice(1),
+        env,
+        { ...io, isTty: io === defaultIo && process.stdout.isTTY },
+        VERSION,
+      );
     const outcome = await parseCommandLine(argv, env, process.cwd(), VERSION);
     switch (outcome.kind) {
       case 'help':

@@ -39,7 +39,7 @@ function cmdArgsWords(env: Env): readonly string[] | undefined {
 export async function cmdArgsLayer(env: Env, version: string, ctx: ParseContext): Promise<Layer | TextOutcome | undefined> {
   const words = cmdArgsWords(env);
   if (words === undefined) return undefined;
-  let parsed;
+  let parsed: Awaited<ReturnType<typeof parseArgs>>;
   try {
     parsed = await parseArgs(words, version);
   } catch (err) {

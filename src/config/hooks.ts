@@ -3,7 +3,7 @@
  * points (gunicorn's server hooks, camelCased). A hook may return a promise; the caller awaits it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Settings } from './settings.js';
+import type { Settings, TableHookName } from './settings.js';
 
 /** The logger a hook gets: pino-style, fields first, then the message. */
 export interface HookLogger {
@@ -70,3 +70,8 @@ export interface Hooks {
 }
 
 export type HookName = keyof Hooks;
+
+// Compile-time checks that the settings table and the Hooks interface name the same hooks.
+type AssertNever<T extends never> = T;
+export type HooksMissingFromTable = AssertNever<Exclude<HookName, TableHookName>>;
+export type HooksMissingFromInterface = AssertNever<Exclude<TableHookName, HookName>>;

@@ -11,6 +11,7 @@ export {
   SECTIONS,
   LOG_LEVELS,
   WORKER_CLASSES,
+  type WorkerClass,
   type Settings,
   type SettingName,
   type SettingsInput,

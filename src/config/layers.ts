@@ -70,7 +70,12 @@ export function layerFromRaw(
     if (raw.has(entry.name)) values[entry.name] = parseValue(entry, raw.get(entry.name), origin, ctx);
   }
   // Every value came from its own entry's codec, so the record has the Settings shape.
-  return { source: origin.source, values: values as Partial<Settings>, hooks: {}, app: app === undefined ? undefined : parseApp(app, origin) };
+  return {
+    source: origin.source,
+    values: values as Partial<Settings>,
+    hooks: {},
+    app: app === undefined ? undefined : parseApp(app, origin),
+  };
 }
 
 /** TSGUN_* variables: they override the config file. First non-empty variable wins. */

@@ -51,8 +51,10 @@ export function settingsMarkdown(): string {
     '1. on the command line (`tsgun APP [options]`);',
     '2. in `TSGUN_CMD_ARGS`, extra command-line arguments split like a shell would (`TSGUN_CMD_ARGS="-w 4 --bind :9000"`);',
     '3. in its `TSGUN_*` environment variable;',
-    `4. in the config file: \`-c FILE\`, \`TSGUN_CONFIG\`, or the first of ${CONFIG_FILE_NAMES.map((n) => `\`${n}\``).join(', ')} in the current directory;`,
-    '5. by `PORT`, `WEB_CONCURRENCY` or `FORWARDED_ALLOW_IPS`, which replace the defaults of `bind`, `workers` and `forwardedAllowIps` (as in gunicorn);',
+    `4. in the config file: \`-c FILE\`, \`TSGUN_CONFIG\`, or the first of ${CONFIG_FILE_NAMES.map((n) => `\`${n}\``).join(', ')} ` +
+      'in the current directory;',
+    '5. by `PORT`, `WEB_CONCURRENCY` or `FORWARDED_ALLOW_IPS`, which replace the defaults of `bind`, `workers` ' +
+      'and `forwardedAllowIps` (as in gunicorn);',
     '6. by its default.',
     '',
     'A repeatable option given at a higher level replaces the list from a lower one; it is not appended to.',

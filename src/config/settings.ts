@@ -19,7 +19,6 @@ import {
   type Codec,
   type ParseContext,
 } from './codecs.js';
-import type { HookName, Hooks } from './hooks.js';
 import { optionalTcpAddress } from './tcp-address-codec.js';
 
 export const SECTIONS = [
@@ -66,7 +65,7 @@ export interface ValueSetting<N extends string, T> {
   readonly longDoc: string | undefined;
 }
 
-export interface HookSetting<N extends HookName> {
+export interface HookSetting<N extends string> {
   readonly kind: 'hook';
   readonly name: N;
   readonly section: 'Hooks';
@@ -110,12 +109,13 @@ function setting<N extends string, T>(init: ValueInit<N, T>): ValueSetting<N, T>
   };
 }
 
-function hook<N extends HookName>(name: N, signature: string, doc: string, longDoc?: string): HookSetting<N> {
+function hook<N extends string>(name: N, signature: string, doc: string, longDoc?: string): HookSetting<N> {
   return { kind: 'hook', name, section: 'Hooks', signature, fileAliases: [], doc, longDoc };
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 export const WORKER_CLASSES = ['sync', 'async'] as const;
+export type WorkerClass = (typeof WORKER_CLASSES)[number];
 
 export const SETTINGS = [
   // ── Server socket ───────────────────────────────────────────────────────────────────────
@@ -505,7 +505,8 @@ export const SETTINGS = [
     env: ['TSGUN_CONTROL_SOCKET'],
     codec: optionalText(),
     default: null,
-    defaultDoc: 'beside the pid file (`app.pid` → `app.ctl`), else `$XDG_RUNTIME_DIR/tsgun-<pid>.ctl` or `/tmp/tsgun-<uid>/tsgun-<pid>.ctl`',
+    defaultDoc:
+      'beside the pid file (`app.pid` → `app.ctl`), else `$XDG_RUNTIME_DIR/tsgun-<pid>.ctl` or `/tmp/tsgun-<uid>/tsgun-<pid>.ctl`',
     doc: 'Unix socket (mode 0600) on which the master answers `tsgun ctl` commands.',
     longDoc: 'Give `tsgun ctl` the same `--control-socket` (or `--pid`) to reach it; see docs/control-and-metrics.md.',
   }),
@@ -600,16 +601,14 @@ export type SettingName = keyof Settings;
 
 /** Any value setting, for code that walks the table. */
 export type AnyValueSetting = ValueSetting<SettingName, unknown>;
-export type AnyHookSetting = HookSetting<HookName>;
+/** The hook names the table declares; hooks.ts checks they are exactly the keys of `Hooks`. */
+export type TableHookName = HookEntry['name'];
+export type AnyHookSetting = HookSetting<TableHookName>;
 
 /** What config files and library options may give: lists may also be one string. */
 export type SettingsInput = {
   readonly [K in SettingName]?: Settings[K] extends readonly string[] ? Settings[K] | string : Settings[K];
 };
-
-// Compile-time checks that the table and the Hooks interface name the same hooks.
-type AssertNever<T extends never> = T;
-export type HooksMissingFromTable = AssertNever<Exclude<keyof Hooks, HookEntry['name']>>;
 
 export const VALUE_SETTINGS: readonly AnyValueSetting[] = SETTINGS.filter(
   (entry): entry is ValueEntry => entry.kind === 'value',

@@ -48,7 +48,10 @@ export function controlSocketPath(input: SocketPathInput, masterPid: number, env
 
 export function checkSocketPathLength(path: string): void {
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
-    throw new TsgunError('TSGUN_ERR_CONTROL_SOCKET', `${path}: path longer than ${MAX_SOCKET_PATH} bytes (a Unix socket limit); set --control-socket`);
+    throw new TsgunError(
+      'TSGUN_ERR_CONTROL_SOCKET',
+      `${path}: path longer than ${MAX_SOCKET_PATH} bytes (a Unix socket limit); set --control-socket`,
+    );
   }
 }
 

@@ -64,7 +64,14 @@ export class ControlClient {
       }, CONNECT_TIMEOUT_MS);
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const why = err.code === 'ENOENT' ? 'no such socket (is the server running?)' : err.code === 'ECONNREFUSED' ? 'nothing is listening (a stale socket?)' : err.code === 'EACCES' ? 'permission denied (only the server\'s user may connect)' : errorMessage(err);
+        const why =
+          err.code === 'ENOENT'
+            ? 'no such socket (is the server running?)'
+            : err.code === 'ECONNREFUSED'
+              ? 'nothing is listening (a stale socket?)'
+              : err.code === 'EACCES'
+                ? "permission denied (only the server's user may connect)"
+                : errorMessage(err);
         reject(new TsgunError('TSGUN_ERR_CTL_CONNECT', `${path}: ${why}`, { cause: err }));
       });
       socket.once('connect', () => {
@@ -85,7 +92,10 @@ export class ControlClient {
   send(command: string, args: ControlArgs = {}): Promise<ControlReply> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(new TsgunError('TSGUN_ERR_CTL_CONNECT', `no reply to "${command}" within ${REPLY_TIMEOUT_MS} ms`)), REPLY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => this.#fail(new TsgunError('TSGUN_ERR_CTL_CONNECT', `no reply to "${command}" within ${REPLY_TIMEOUT_MS} ms`)),
+        REPLY_TIMEOUT_MS,
+      );
       this.#waiting.push({
         resolve: (r) => {
           clearTimeout(timer);

@@ -1,7 +1,11 @@
 /** Human-readable output of `tsgun ctl`: aligned tables and key/value blocks. */
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
 
-export function table(headers: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string {
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: ReadonlySet<number> = new Set(),
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -60,7 +64,11 @@ export function formatWorkers(workers: readonly WorkerSnapshot[]): string {
     bytes(w.rss),
     `${(w.lastHeartbeatMs / 1000).toFixed(1)}s ago`,
   ]);
-  return table(['PID', 'ID', 'GEN', 'STATE', 'UPTIME', 'REQUESTS', 'IN-FLIGHT', 'BUSY', 'RSS', 'HEARTBEAT'], rows, new Set([0, 1, 2, 4, 5, 6, 7, 8, 9]));
+  return table(
+    ['PID', 'ID', 'GEN', 'STATE', 'UPTIME', 'REQUESTS', 'IN-FLIGHT', 'BUSY', 'RSS', 'HEARTBEAT'],
+    rows,
+    new Set([0, 1, 2, 4, 5, 6, 7, 8, 9]),
+  );
 }
 
 /** ctl top: one frame of the live view. */
@@ -79,7 +87,8 @@ export function formatTop(status: MasterStatus, workers: readonly WorkerSnapshot
     bytes(w.rss),
     String(w.requests),
   ]);
-  return `${head}\n\n${table(['PID', 'ID', 'STATE', 'REQ/S', 'IN-FLIGHT', 'BUSY', 'RSS', 'REQUESTS'], rows, new Set([0, 1, 3, 4, 5, 6, 7]))}`;
+  const columns = ['PID', 'ID', 'STATE', 'REQ/S', 'IN-FLIGHT', 'BUSY', 'RSS', 'REQUESTS'];
+  return `${head}\n\n${table(columns, rows, new Set([0, 1, 3, 4, 5, 6, 7]))}`;
 }
 
 export function formatStats(s: PoolStatsView): string {
@@ -101,7 +110,12 @@ export function formatStats(s: PoolStatsView): string {
   return keyValues(pairs);
 }
 
-export function formatConfig(config: { readonly app?: string; readonly configFile?: string; readonly settings: Readonly<Record<string, unknown>>; readonly hooks: readonly string[] }): string {
+export function formatConfig(config: {
+  readonly app?: string;
+  readonly configFile?: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly hooks: readonly string[];
+}): string {
   const pairs: [string, string][] = [
     ['app', config.app ?? '-'],
     ['config file', config.configFile ?? '-'],

@@ -66,7 +66,12 @@ export async function runCtlCommand(argv: readonly string[], env: Env, io: CtlIo
   const client = await ControlClient.connect(resolveSocket(args, env));
   try {
     if (args.command === 'top') {
-      await runTop(client, { iterations: args.iterations, intervalMs: args.intervalMs, json: args.json, clear: io.isTty === true }, io.stdout, formatTop);
+      await runTop(
+        client,
+        { iterations: args.iterations, intervalMs: args.intervalMs, json: args.json, clear: io.isTty === true },
+        io.stdout,
+        formatTop,
+      );
       return EXIT.OK;
     }
     const result = await client.request(args.command, requestArgs(args));

@@ -21,7 +21,10 @@ export async function runTop(
   render: (status: MasterStatus, workers: readonly WorkerSnapshot[]) => string,
 ): Promise<void> {
   for (let frame = 1; options.iterations === undefined || frame <= options.iterations; frame++) {
-    const [status, workers] = (await Promise.all([client.request('status'), client.request('workers')])) as [MasterStatus, WorkerSnapshot[]];
+    const [status, workers] = (await Promise.all([client.request('status'), client.request('workers')])) as [
+      MasterStatus,
+      WorkerSnapshot[],
+    ];
     if (options.json) write(`${JSON.stringify({ status, workers })}\n`);
     else write(`${options.clear ? CLEAR : frame > 1 ? '\n' : ''}${render(status, workers)}\n`);
     if (options.iterations !== undefined && frame >= options.iterations) break;

@@ -3,9 +3,7 @@
  * otherwise ignored: a bug in a hook must not take the master or a worker down.
  */
 import type { Logger } from '../log/logger.js';
-import type { Hooks } from '../config/index.js';
-
-export type HookName = keyof Hooks;
+import type { HookName, Hooks } from '../config/index.js';
 
 export async function runHook<K extends HookName>(
   hooks: Hooks,

@@ -133,7 +133,8 @@ export function clfTime(ms: number): string {
   const offset = -d.getTimezoneOffset();
   const abs = Math.abs(offset);
   const tz = `${offset < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}${pad2(abs % 60)}`;
-  return `[${pad2(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${tz}]`;
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return `[${pad2(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${time} ${tz}]`;
 }
 
 /** The `t` atom: the text only changes once a second, so each compiled format keeps the last one. */

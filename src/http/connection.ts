@@ -24,7 +24,14 @@ import { parseProxyHeader, type ProxySource } from './proxy-protocol.js';
 import { errorBody, errorResponse, statusText } from './error-response.js';
 import { Exchange } from './exchange.js';
 import { completeIncoming, createIncoming } from './incoming.js';
-import { abortedError, incomingInternals, needDrainSymbol, responseInternals, socketInternals, type SocketInternals } from './node-internals.js';
+import {
+  abortedError,
+  incomingInternals,
+  needDrainSymbol,
+  responseInternals,
+  socketInternals,
+  type SocketInternals,
+} from './node-internals.js';
 import { RequestParser, type ParserSink } from './request-parser.js';
 import { EngineResponse, type ResponseOwner } from './response.js';
 import { ERR, type HeadFacts } from './validate.js';
@@ -321,7 +328,11 @@ export class Connection implements ParserSink, ResponseOwner {
     const sock = this.#sock;
     // A request still buffering its body before dispatch keeps the input flowing.
     const next = this.#next;
-    const hold = this.#stash !== null || (next !== null && (next.ready || next !== this.#parsing)) || this.#reject !== null || (this.#closing && this.#parser.atBoundary);
+    const hold =
+      this.#stash !== null ||
+      (next !== null && (next.ready || next !== this.#parsing)) ||
+      this.#reject !== null ||
+      (this.#closing && this.#parser.atBoundary);
     if (hold) {
       if (!sock._paused) {
         sock._paused = true;

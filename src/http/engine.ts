@@ -38,11 +38,21 @@ class Host implements ConnectionHost {
   /** Refusals by reason since the engine started. */
   readonly clientErrors = new Map<string, number>();
 
-  constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents, sweepMs: number, onConnectionClosed: (conn: Connection) => void) {
+  constructor(
+    handler: RequestHandler,
+    options: EngineOptions,
+    gate: RequestGate,
+    events: EngineEvents,
+    sweepMs: number,
+    onConnectionClosed: (conn: Connection) => void,
+  ) {
     this.clockSlackMs = sweepMs;
     const proxy = options.proxy;
     // No trusted peer still needs the rules: they remove spoofable headers from everyone else.
-    this.forwarded = new ForwardedRules(new AddressList(proxy?.forwardedAllowIps ?? []), proxy?.secureSchemeHeaders ?? DEFAULT_SECURE_SCHEME_HEADERS);
+    this.forwarded = new ForwardedRules(
+      new AddressList(proxy?.forwardedAllowIps ?? []),
+      proxy?.secureSchemeHeaders ?? DEFAULT_SECURE_SCHEME_HEADERS,
+    );
     this.proxyAllow = proxy?.proxyProtocol === true ? new AddressList(proxy.proxyAllowFrom) : null;
     this.handler = handler;
     this.options = options;

@@ -8,22 +8,29 @@
  * `end` the current prototype chain has. Private fields survive a prototype swap.
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Exchange } from './exchange.js';
 import { responseInternals } from './node-internals.js';
 
-export interface ResponseOwner {
-  responseFinished(exchange: Exchange): void;
+/**
+ * What a response updates in its request's bookkeeping (exchange.ts's Exchange). A shape, not
+ * an import: exchange.ts refers to EngineResponse, and the two files must not import each other.
+ */
+export interface ResponseAccount {
+  bodyBytes: number;
+}
+
+export interface ResponseOwner<E extends ResponseAccount = ResponseAccount> {
+  responseFinished(exchange: E): void;
 }
 
 type WriteFn = (chunk: unknown, encoding: unknown, cb: unknown) => boolean;
 type EndFn = (chunk: unknown, encoding: unknown, cb: unknown) => unknown;
 type StoreHeaderFn = (firstLine: string, headers: unknown) => unknown;
 
-export class EngineResponse extends ServerResponse {
-  readonly #exchange: Exchange;
-  readonly #owner: ResponseOwner;
+export class EngineResponse<E extends ResponseAccount = ResponseAccount> extends ServerResponse {
+  readonly #exchange: E;
+  readonly #owner: ResponseOwner<E>;
 
-  constructor(req: IncomingMessage, exchange: Exchange, owner: ResponseOwner) {
+  constructor(req: IncomingMessage, exchange: E, owner: ResponseOwner<E>) {
     super(req);
     this.#exchange = exchange;
     this.#owner = owner;
@@ -70,7 +77,10 @@ function storeHeaderWithoutConflict(this: EngineResponse, firstLine: string, hea
   return base.call(this, firstLine, headers !== null && typeof headers === 'object' ? withoutLengthBesideEncoding(headers) : headers);
 }
 
-/** `headers` as _storeHeader takes them (object of values or of [name, value], flat or nested array), minus Content-Length when Transfer-Encoding is present. */
+/**
+ * `headers` as _storeHeader takes them (object of values or of [name, value], flat or nested array),
+ * minus Content-Length when Transfer-Encoding is present.
+ */
 export function withoutLengthBesideEncoding(headers: object): object {
   if (Array.isArray(headers)) {
     const nested = Array.isArray(headers[0]);

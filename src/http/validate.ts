@@ -297,7 +297,7 @@ export function inspectHead(raw: readonly string[], versionMinor: number, out: H
     expectContinue = true;
   }
 
-  out.contentLength = contentLength < 0 ? 0 : contentLength;
+  out.contentLength = Math.max(0, contentLength);
   out.chunked = chunked;
   out.keepAlive = versionMinor === 1 ? !close : keepAlive && !close;
   out.expectContinue = expectContinue;

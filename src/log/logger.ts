@@ -73,7 +73,7 @@ export interface AccessLog extends LogFiles {
 export function createAccessLog(file: string): AccessLog {
   const dest = openDestination(file, 1);
   return {
-    write: (line) => void dest.write(line + '\n'),
+    write: (line) => void dest.write(`${line}\n`),
     reopen: file === '-' ? () => undefined : () => dest.reopen(),
     flush: () => {
       try {

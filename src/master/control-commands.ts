@@ -4,7 +4,16 @@
  * queue work for the master's loop (as a signal would) and answer with what was queued.
  */
 import { TsgunError } from '../errors.js';
-import type { ControlArgs, ControlCommand, ControlReply, ControlRequest, MasterStatus, PoolStatsView, ScaleResult, WorkerSnapshot } from '../control/protocol.js';
+import type {
+  ControlArgs,
+  ControlCommand,
+  ControlReply,
+  ControlRequest,
+  MasterStatus,
+  PoolStatsView,
+  ScaleResult,
+  WorkerSnapshot,
+} from '../control/protocol.js';
 import type { Settings } from '../config/index.js';
 
 /** The part of the master the control socket may use. */
@@ -95,7 +104,10 @@ export function runControlCommand(master: MasterControl, request: ControlRequest
     return {
       ok: false,
       ...id,
-      error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: `unknown command "${request.command}"; known: ${Object.keys(HANDLERS).join(', ')}` },
+      error: {
+        code: 'TSGUN_ERR_CTL_BAD_REQUEST',
+        message: `unknown command "${request.command}"; known: ${Object.keys(HANDLERS).join(', ')}`,
+      },
     };
   }
   try {

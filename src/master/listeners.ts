@@ -122,7 +122,8 @@ async function openUnix(bind: string, path: string): Promise<Listener> {
 function openFd(bind: string, fd: number): Listener {
   const handle = createServerHandle(null, null, null, fd);
   if (typeof handle === 'number') throw bindError(bind, handle);
-  if (handle.getsockname && handle.getsockname({}) === 0) return { handle, info: { ...tcpInfo(bind, handle), kind: 'fd' }, ownedPath: undefined };
+  if (handle.getsockname && handle.getsockname({}) === 0)
+    return { handle, info: { ...tcpInfo(bind, handle), kind: 'fd' }, ownedPath: undefined };
   return { handle, info: { bind, kind: 'fd', address: bind, port: undefined, family: 'unix', url: bind }, ownedPath: undefined };
 }
 

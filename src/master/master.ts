@@ -413,7 +413,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     switch (msg.tsgun) {
       case 'want-listeners':
         if (this.#stopping) return; // closed: the worker is being stopped anyway
-        this.#listeners.forEach((l, index) => this.#send(record, { tsgun: 'listener', index, bind: l.info.bind }, l.handle));
+        for (const [index, l] of this.#listeners.entries()) this.#send(record, { tsgun: 'listener', index, bind: l.info.bind }, l.handle);
         return;
       case 'want-listener': {
         const l = this.#listeners[msg.index];
@@ -457,13 +457,22 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
    */
   #retire(record: WorkerRecord, reason: RetireReason): void {
     if (this.#stopping || !this.#workers.retire(record, reason)) return;
-    const detail = { worker: record.age, workerPid: record.pid, reason, requests: record.requests, rssMb: Math.round(record.rss / 1048576) };
+    const detail = {
+      worker: record.age,
+      workerPid: record.pid,
+      reason,
+      requests: record.requests,
+      rssMb: Math.round(record.rss / 1048576),
+    };
     if (reason === 'memory') this.#log.warn(detail, `Worker (pid:${record.pid}) is over --max-worker-memory: replacing it`);
     else this.#log.info(detail, `Worker (pid:${record.pid}) reached --max-requests: replacing it`);
     this.#manage();
   }
 
-  /** Startup: every worker ready. Reload: the new generation ready → stop the old one. Recycling: replacements ready → stop the retiring. */
+  /**
+   * Startup: every worker ready. Reload: the new generation ready → stop the old one.
+   * Recycling: replacements ready → stop the retiring.
+   */
   #checkReady(): void {
     const readyCount = this.#workers.readyCount();
     if (readyCount < this.#target) return;
@@ -537,7 +546,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       }
       this.#backoff.crashed(r.readyAt, this.#ports.now());
       const crash = { ...info, respawnInMs: this.#backoff.msUntilAllowed(this.#ports.now()), crashStreak: this.#backoff.streak };
-      this.#log.error(crash, r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`);
+      this.#log.error(
+        crash,
+        r.exitSignal ? `Worker (pid:${r.pid}) was sent ${r.exitSignal}!` : `Worker (pid:${r.pid}) exited with code ${r.exitCode}`,
+      );
     }
   }
 
@@ -547,7 +559,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     const what = appLoad ? 'App failed to load' : 'Worker failed to boot';
     if (this.#workers.isReloadWorker(r)) {
       // A broken deploy must not take the site down: abandon the reload, keep the old workers.
-      this.#log.error({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what} during reload; old workers keep serving`);
+      this.#log.error(
+        { worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack },
+        `${what} during reload; old workers keep serving`,
+      );
       for (const other of this.#workers.abandonReload()) this.#stopWorker(other, false, 'reload');
       return;
     }
@@ -560,7 +575,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // Nothing ever booted: halt with the app's error instead of a respawn loop (gunicorn's halt).
     this.#log.fatal({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${failure.message}`);
     const isListen = failure.kind === 'listen';
-    this.#haltError = new TsgunError(isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT', failure.message);
+    this.#haltError = new TsgunError(
+      isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT',
+      failure.message,
+    );
     this.#exitCode = isListen ? EXIT.ERROR : EXIT.BOOT;
     this.#rejectReady(this.#haltError);
     this.#beginStop(false);
@@ -576,7 +594,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // After a USR2 hand-over the sockets belong to the new master: leave them open.
     if (!this.#handedOver) closeListeners(this.#listeners, { keepPaths: true });
     for (const r of this.#workers.toStop(graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
-    if (!this.#isReady && !this.#haltError) this.#rejectReady(new TsgunError('TSGUN_ERR_ALREADY_CLOSED', 'stopped before workers were ready'));
+    if (!this.#isReady && !this.#haltError)
+      this.#rejectReady(new TsgunError('TSGUN_ERR_ALREADY_CLOSED', 'stopped before workers were ready'));
   }
 
   #stopWorker(r: WorkerRecord, graceful: boolean, reason: StopReason): void {
@@ -662,7 +681,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       }
       if (settings.metricsBind !== null) {
         // prom-client is loaded only when metrics are on (it is most of an idle master's memory otherwise).
-        const [{ MetricsServer }, { MetricsExposition }] = await Promise.all([import('./metrics-server.js'), import('./metrics-exposition.js')]);
+        const [{ MetricsServer }, { MetricsExposition }] = await Promise.all([
+          import('./metrics-server.js'),
+          import('./metrics-exposition.js'),
+        ]);
         const metrics = await MetricsServer.open(settings.metricsBind, new MetricsExposition(this), this.#log);
         this.#metrics = metrics;
         this.#controlResources.defer('metrics-server', () => {

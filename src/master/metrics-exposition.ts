@@ -89,7 +89,9 @@ export function totalsToJson(t: CounterTotals, inFlight: number | undefined): Js
     ),
   ];
   if (inFlight !== undefined) {
-    out.push(metric('tsgun_http_requests_in_flight', 'Requests being handled by the app right now.', 'gauge', [{ value: inFlight, labels: {} }]));
+    out.push(
+      metric('tsgun_http_requests_in_flight', 'Requests being handled by the app right now.', 'gauge', [{ value: inFlight, labels: {} }]),
+    );
   }
   return out;
 }

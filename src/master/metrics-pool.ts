@@ -74,7 +74,10 @@ export class PoolMetrics {
   readonly #retired: CounterTotals = emptyTotals();
   readonly #exits = new Map<string, number>();
 
-  heartbeat(pid: number, beat: { readonly requests: number; readonly connections: number; readonly stats?: WorkerStatsSnapshot | undefined }): void {
+  heartbeat(
+    pid: number,
+    beat: { readonly requests: number; readonly connections: number; readonly stats?: WorkerStatsSnapshot | undefined },
+  ): void {
     let w = this.#live.get(pid);
     if (w === undefined) this.#live.set(pid, (w = { last: undefined, prev: undefined }));
     w.prev = w.last;

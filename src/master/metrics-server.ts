@@ -19,7 +19,7 @@ export class MetricsServer {
   }
 
   static async open(bind: string, exposition: MetricsExposition, log: Logger): Promise<MetricsServer> {
-    let address;
+    let address: ReturnType<typeof parseBind>;
     try {
       address = parseBind(bind);
     } catch (err) {

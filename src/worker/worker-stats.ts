@@ -71,7 +71,7 @@ export class WorkerStats {
       // One request at a time (always so for sync workers): durationNs runs from the parsed
       // head, so the part before dispatch is the time it waited for the worker.
       const waited = seconds - (now - this.#dispatchedAt) / 1000;
-      this.#queue.observe(waited > 0 ? waited : 0);
+      this.#queue.observe(Math.max(0, waited));
     }
     if (this.#inFlight > 0 && --this.#inFlight === 0) this.#busyMs += now - this.#busySince;
     if (!rec.completed) {

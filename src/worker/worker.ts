@@ -2,10 +2,18 @@
  * One worker process: loads the app, receives the listening sockets from the master, serves
  * them with the HTTP engine under its worker class, reports liveness, stops on request.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WORKER_EXIT, errorMessage } from '../errors.js';
-import { isMasterMessage, type BootErrorKind, type MasterMessage, type WorkerBoot, type WorkerMessage, type RequestInProgress, type RetireReason } from '../ipc/messages.js';
+import {
+  isMasterMessage,
+  type BootErrorKind,
+  type MasterMessage,
+  type WorkerBoot,
+  type WorkerMessage,
+  type RequestInProgress,
+  type RetireReason,
+} from '../ipc/messages.js';
 // config-file.js, not config/index.js: the worker needs no command-line parser (yargs) in memory.
 import { loadConfigFile } from '../config/config-file.js';
 import type { Hooks, WorkerView } from '../config/hooks.js';
@@ -120,7 +128,14 @@ export class WorkerProcess {
     const { settings } = this.#boot;
     this.#maxRequests = maxRequestsFor(settings.maxRequests, settings.maxRequestsJitter);
     if (settings.workerClass === 'sync') this.#syncGate = new SyncGate(this.#accept);
-    else this.#admission = new AsyncAdmission(this.#accept, settings.workerConnections, () => this.#connections, this.#openBoard(), this.#boot.board?.slot ?? -1);
+    else
+      this.#admission = new AsyncAdmission(
+        this.#accept,
+        settings.workerConnections,
+        () => this.#connections,
+        this.#openBoard(),
+        this.#boot.board?.slot ?? -1,
+      );
     this.#gate = this.#syncGate ?? new AsyncGate();
     this.#engine = new HttpEngine(
       this.#wrapHandler(app.handler),
@@ -156,7 +171,8 @@ export class WorkerProcess {
     this.#requests++;
     this.#stats.done(rec);
     if (this.#accessLog) this.#accessLog.write(this.#formatAccess(rec));
-    if (this.#hooks.postRequest) void runHook(this.#hooks, 'postRequest', this.#log, this.#view(), rec.req as IncomingMessage, rec.res as ServerResponse);
+    if (this.#hooks.postRequest)
+      void runHook(this.#hooks, 'postRequest', this.#log, this.#view(), rec.req as IncomingMessage, rec.res as ServerResponse);
     if (this.#maxRequests > 0 && this.#requests >= this.#maxRequests) this.#retire('max-requests');
   }
 

@@ -60,7 +60,7 @@ describe('slow clients (sync, 2 workers, real CLI)', () => {
     const port = Number(new URL(tsgun.url).port);
     const slow = await Promise.all(Array.from({ length: 100 }, () => open(port)));
     slow.forEach((s, i) => {
-      if (i % 3 === 1) dribble(s, 'GET /slow-head HTTP/1.1\r\nHost: x\r\nX-Pad: ' + 'p'.repeat(200) + '\r\n\r\n', 50);
+      if (i % 3 === 1) dribble(s, `GET /slow-head HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(200)}\r\n\r\n`, 50);
       else if (i % 3 === 2) {
         // A complete head, then a body that trickles in: must not take a worker while it does.
         s.write('POST /slow-body HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n');

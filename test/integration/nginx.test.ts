@@ -138,7 +138,10 @@ http {
 async function connectable(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -179,7 +182,10 @@ function send(url: string, options: Send = {}): Promise<Reply> {
       (res) => {
         const chunks: Buffer[] = [];
         const times: number[] = [];
-        res.on('data', (c: Buffer) => (chunks.push(c), times.push(performance.now())));
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          times.push(performance.now());
+        });
         res.on('end', () =>
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), spreadMs: (times.at(-1) ?? 0) - (times[0] ?? 0) }),
         );
@@ -262,7 +268,10 @@ describe.skipIf(!NGINX)(`nginx (${NGINX ?? 'not installed'}) in front of tsgun`,
 
     // A reload in the middle of a load run: old workers finish, new ones take over, nothing fails.
     const reloaded = waitForReload(tsgun);
-    const result = load(nginx.httpUrl, 8, sleep(500).then(() => (process.kill(tsgun.pid, 'SIGHUP'), reloaded)).then(() => sleep(500)));
+    const result = load(nginx.httpUrl, 8, sleep(500).then(() => {
+      process.kill(tsgun.pid, 'SIGHUP');
+      return reloaded;
+    }).then(() => sleep(500)));
     const { statuses, errors, total } = await result;
     expect(errors).toEqual([]);
     expect(fiveHundreds(await result)).toBe(0);

@@ -148,7 +148,7 @@ describe('sync body buffering (bufferBodyBytes)', () => {
       echo(req, res);
     }, { bufferBodyBytes: 1024 }, new OneAtATimeGate());
     const c = await connect();
-    c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n' + 'a'.repeat(1500));
+    c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n${'a'.repeat(1500)}`);
     await sleep(50);
     expect(started).toBe(1);
     c.write('b'.repeat(1500));

@@ -20,7 +20,11 @@ function fakeMaster(): MasterControl & { queued: string[]; target: number; kille
     },
     scale: (n: number) => void (m.target = n),
     command: (cmd: string) => void m.queued.push(cmd),
-    killWorker: (pid: number) => (pid === 42 ? (m.killed.push(pid), true) : false),
+    killWorker: (pid: number) => {
+      if (pid !== 42) return false;
+      m.killed.push(pid);
+      return true;
+    },
   };
   return m;
 }

@@ -27,7 +27,9 @@ async function startMaster(options: { workers?: number; timeout?: number } = {})
 }
 
 const live = (ports: FakePorts): FakeWorker[] => ports.forked.filter((w) => !w.exited);
-const ready = (...workers: FakeWorker[]): void => workers.forEach((w) => w.say({ tsgun: 'ready' }));
+const ready = (...workers: FakeWorker[]): void => {
+  for (const w of workers) w.say({ tsgun: 'ready' });
+};
 
 afterEach(async () => {
   for (const { master, ports } of running.splice(0)) {
@@ -157,7 +159,10 @@ describe('Master loop (fake fork/kill/clock)', () => {
     // The listening socket is closed first: new connections are refused.
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect(port as number, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(false)));
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
       s.once('error', () => resolve(true));
     });
     expect(refused).toBe(true);
