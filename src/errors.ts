@@ -1,6 +1,7 @@
 /**
  * Every error tsgun raises on purpose, with a stable code (never reused once retired),
- * and the process exit codes shared by master and workers.
+ * and the process exit codes shared by master and workers. docs/errors.md is generated from
+ * these tables (scripts/gen-errors-doc.ts) together with the HTTP refusals (http/refusals.ts).
  */
 
 /** Exit codes of the `tsgun` master process. */
@@ -23,29 +24,117 @@ export const WORKER_EXIT = {
   APP_LOAD_ERROR: 4,
 } as const;
 
+/** What each exit code means, for docs/errors.md. */
+export const EXIT_DOCS: Readonly<Record<keyof typeof EXIT, string>> = {
+  OK: 'Stopped on request (TERM, INT, QUIT) after the workers exited.',
+  ERROR: 'A runtime failure: a bind that cannot be opened, a pid file or control socket error, an unexpected crash.',
+  USAGE: 'A bad command line, setting or config file: nothing was started.',
+  BOOT: 'The workers cannot boot: the app failed to load (or is not a handler) before any worker ever served.',
+};
+
+export const WORKER_EXIT_DOCS: Readonly<Record<keyof typeof WORKER_EXIT, string>> = {
+  BOOT_ERROR: 'The worker could not boot for another reason than the app: a hook threw, it could not listen, an internal error.',
+  APP_LOAD_ERROR: 'The worker could not load the app. Before anything served, the master halts with exit 3 instead of respawning.',
+};
+
 interface ErrorSpec {
   readonly message: string;
   readonly exitCode: number;
+  /** When it happens, for docs/errors.md (npm run docs). */
+  readonly doc?: string;
 }
 
 export const ERRORS = {
-  TSGUN_ERR_INVALID_SETTING: { message: 'Invalid setting', exitCode: EXIT.USAGE },
-  TSGUN_ERR_UNKNOWN_SETTING: { message: 'Unknown setting', exitCode: EXIT.USAGE },
-  TSGUN_ERR_CONFIG_FILE: { message: 'Cannot load config file', exitCode: EXIT.USAGE },
-  TSGUN_ERR_NO_APP: { message: 'No application module given', exitCode: EXIT.USAGE },
-  TSGUN_ERR_BAD_APP_SPEC: { message: 'Invalid application spec', exitCode: EXIT.USAGE },
-  TSGUN_ERR_BIND: { message: 'Cannot listen', exitCode: EXIT.ERROR },
-  TSGUN_ERR_APP_LOAD: { message: 'Application failed to load', exitCode: EXIT.BOOT },
-  TSGUN_ERR_APP_NOT_HANDLER: { message: 'Application is not a request handler', exitCode: EXIT.BOOT },
-  TSGUN_ERR_WORKER_BOOT: { message: 'Worker failed to boot', exitCode: EXIT.BOOT },
-  TSGUN_ERR_PIDFILE: { message: 'Cannot write pid file', exitCode: EXIT.ERROR },
-  TSGUN_ERR_ALREADY_CLOSED: { message: 'Server is already closed', exitCode: EXIT.ERROR },
-  TSGUN_ERR_USAGE: { message: 'Invalid command line', exitCode: EXIT.USAGE },
-  TSGUN_ERR_CONTROL_SOCKET: { message: 'Cannot open the control socket', exitCode: EXIT.ERROR },
-  TSGUN_ERR_METRICS_BIND: { message: 'Cannot serve metrics', exitCode: EXIT.ERROR },
-  TSGUN_ERR_CTL_CONNECT: { message: 'Cannot reach the tsgun control socket', exitCode: EXIT.ERROR },
-  TSGUN_ERR_CTL_BAD_REQUEST: { message: 'Bad control request', exitCode: EXIT.USAGE },
-  TSGUN_ERR_CTL_FAILED: { message: 'Control command failed', exitCode: EXIT.ERROR },
+  TSGUN_ERR_INVALID_SETTING: {
+    message: 'Invalid setting',
+    exitCode: EXIT.USAGE,
+    doc: "A setting's value does not parse or is out of range; the message names the setting and its source (flag, env, file, options).",
+  },
+  TSGUN_ERR_UNKNOWN_SETTING: {
+    message: 'Unknown setting',
+    exitCode: EXIT.USAGE,
+    doc: 'An option or config-file key that no setting has; the message suggests the closest name.',
+  },
+  TSGUN_ERR_CONFIG_FILE: {
+    message: 'Cannot load config file',
+    exitCode: EXIT.USAGE,
+    doc: 'The config file (`-c`, `TSGUN_CONFIG` or found in the current directory) cannot be read or imported, or exports no object.',
+  },
+  TSGUN_ERR_NO_APP: {
+    message: 'No application module given',
+    exitCode: EXIT.USAGE,
+    doc: 'Neither the command line, the config file nor the library options name the application module.',
+  },
+  TSGUN_ERR_BAD_APP_SPEC: {
+    message: 'Invalid application spec',
+    exitCode: EXIT.USAGE,
+    doc: 'The application spec is not `MODULE` or `MODULE:EXPORT`.',
+  },
+  TSGUN_ERR_BIND: {
+    message: 'Cannot listen',
+    exitCode: EXIT.ERROR,
+    doc: 'A `--bind` address cannot be opened (in use, no permission, bad `fd://N`), or a worker could not listen on it.',
+  },
+  TSGUN_ERR_APP_LOAD: {
+    message: 'Application failed to load',
+    exitCode: EXIT.BOOT,
+    doc: 'The app module threw or failed to import (with `--preload`, `--check-config`, or in the workers at start: the master halts).',
+  },
+  TSGUN_ERR_APP_NOT_HANDLER: {
+    message: 'Application is not a request handler',
+    exitCode: EXIT.BOOT,
+    doc: 'The module loaded but its export is not a request handler, app object or factory tsgun knows how to serve.',
+  },
+  TSGUN_ERR_WORKER_BOOT: {
+    message: 'Worker failed to boot',
+    exitCode: EXIT.BOOT,
+    doc: 'A worker exited before it was ready for another reason than the app (a hook threw, an internal error); the master halts.',
+  },
+  TSGUN_ERR_PIDFILE: {
+    message: 'Cannot write pid file',
+    exitCode: EXIT.ERROR,
+    doc: 'The `--pid` file cannot be written, or names another running process.',
+  },
+  TSGUN_ERR_ALREADY_CLOSED: {
+    message: 'Server is already closed',
+    exitCode: EXIT.ERROR,
+    doc: 'The server was stopped (or `close()` called) before its workers were ready.',
+  },
+  TSGUN_ERR_USAGE: {
+    message: 'Invalid command line',
+    exitCode: EXIT.USAGE,
+    doc: 'The command line is malformed: a missing value, a bad subcommand, an option that has no meaning here.',
+  },
+  TSGUN_ERR_CONTROL_SOCKET: {
+    message: 'Cannot open the control socket',
+    exitCode: EXIT.ERROR,
+    doc: 'The control socket cannot be created (path too long, directory not private, another server on it).',
+  },
+  TSGUN_ERR_METRICS_BIND: {
+    message: 'Cannot serve metrics',
+    exitCode: EXIT.ERROR,
+    doc: '`--metrics-bind` is not a TCP address, or cannot be listened on.',
+  },
+  TSGUN_ERR_CTL_CONNECT: {
+    message: 'Cannot reach the tsgun control socket',
+    exitCode: EXIT.ERROR,
+    doc: "`tsgun ctl` found no server at the control socket (not running, another user's, or a wrong `--pid` / `--control-socket`).",
+  },
+  TSGUN_ERR_CTL_BAD_REQUEST: {
+    message: 'Bad control request',
+    exitCode: EXIT.USAGE,
+    doc: 'The control socket got a request it cannot act on: malformed, oversized, an unknown command or an argument out of range.',
+  },
+  TSGUN_ERR_CTL_FAILED: {
+    message: 'Control command failed',
+    exitCode: EXIT.ERROR,
+    doc: 'The server understood a control command but could not carry it out.',
+  },
+  TSGUN_ERR_NODE_INTERNALS: {
+    message: 'Unsupported Node.js version',
+    exitCode: EXIT.ERROR,
+    doc: 'At start: a Node.js internal tsgun drives (src/internals-guard.ts) changed shape; this Node is outside the supported range.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

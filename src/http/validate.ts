@@ -5,7 +5,8 @@
  * rule it lacks lives here so it can be unit-tested case by case. Errors are shared
  * constants: a refused request allocates nothing.
  */
-import { ClientError } from './client-error.js';
+import type { ClientError } from './client-error.js';
+import { refusalErrors } from './refusals.js';
 
 // ---------------------------------------------------------------------------------------------
 // Byte and character classes
@@ -55,47 +56,8 @@ export function isToken(s: string, from = 0, to = s.length): boolean {
 // ---------------------------------------------------------------------------------------------
 // Errors (shared, immutable)
 
-export const ERR = {
-  badRequestLine: new ClientError(400, 'bad-request-line'),
-  badMethod: new ClientError(400, 'bad-method'),
-  badTarget: new ClientError(400, 'bad-request-target'),
-  badVersion: new ClientError(400, 'bad-http-version'),
-  unsupportedVersion: new ClientError(505, 'http-version-not-supported'),
-  bareLf: new ClientError(400, 'bare-lf'),
-  bareCr: new ClientError(400, 'bare-cr'),
-  controlChar: new ClientError(400, 'control-character'),
-  obsFold: new ClientError(400, 'obsolete-line-folding'),
-  badFieldName: new ClientError(400, 'bad-header-name'),
-  requestLineTooLong: new ClientError(414, 'request-line-too-long'),
-  fieldTooLong: new ClientError(431, 'header-field-too-long'),
-  tooManyFields: new ClientError(431, 'too-many-headers'),
-  trailerTooLong: new ClientError(431, 'trailer-field-too-long'),
-  tooManyTrailers: new ClientError(431, 'too-many-trailers'),
-  missingHost: new ClientError(400, 'missing-host'),
-  duplicateHost: new ClientError(400, 'duplicate-host'),
-  badContentLength: new ClientError(400, 'bad-content-length'),
-  conflictingContentLength: new ClientError(400, 'conflicting-content-length'),
-  lengthAndChunked: new ClientError(400, 'content-length-with-transfer-encoding'),
-  transferEncodingHttp10: new ClientError(400, 'transfer-encoding-in-http-1.0'),
-  badTransferEncoding: new ClientError(400, 'bad-transfer-encoding'),
-  chunkedNotFinal: new ClientError(400, 'chunked-not-final'),
-  unknownTransferCoding: new ClientError(501, 'unsupported-transfer-coding'),
-  expectationFailed: new ClientError(417, 'unsupported-expectation'),
-  badChunkSize: new ClientError(400, 'bad-chunk-size'),
-  badChunkExtension: new ClientError(400, 'bad-chunk-extension'),
-  badChunkEnd: new ClientError(400, 'bad-chunk-terminator'),
-  chunkLineTooLong: new ClientError(400, 'chunk-line-too-long'),
-  headersTimeout: new ClientError(408, 'headers-timeout'),
-  bodyTimeout: new ClientError(408, 'body-timeout'),
-  bodyTooLarge: new ClientError(413, 'body-too-large'),
-  asteriskTarget: new ClientError(400, 'asterisk-target-not-options'),
-  absoluteTarget: new ClientError(400, 'bad-absolute-target'),
-  connectNotSupported: new ClientError(501, 'connect-not-supported'),
-  underscoreHeader: new ClientError(400, 'underscore-in-header-name'),
-  conflictingScheme: new ClientError(400, 'conflicting-scheme-headers'),
-  badProxyHeader: new ClientError(400, 'bad-proxy-protocol-header'),
-  parseError: new ClientError(400, 'parse-error'),
-} as const;
+/** The refusal reasons as shared ClientErrors; the table with their statuses and docs is http/refusals.ts. */
+export const ERR = refusalErrors();
 
 // ---------------------------------------------------------------------------------------------
 // Request line

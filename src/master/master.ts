@@ -10,6 +10,7 @@ import { isWorkerMessage, WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, t
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
+import { assertNodeInternals } from '../internals-guard.js';
 import { openListeners, closeListeners, inheritedBinds, renameInherited, type Listener, type ListenerAddress } from './listeners.js';
 import { reexecMaster, takeReexecEnv } from './reexec.js';
 import { BalanceBoard } from '../ipc/balance-board.js';
@@ -149,6 +150,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   /** Opens the sockets (failing fast), writes the pid file, starts the loop; see `ready` and `done`. */
   async start(): Promise<void> {
+    assertNodeInternals(); // fail loudly, before any socket, if this Node reshaped what we reach into
     const { settings } = this.#config;
     await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
     // --preload: load the app once here so a broken app fails before anything is forked.

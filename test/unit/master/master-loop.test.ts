@@ -20,7 +20,14 @@ async function startMaster(options: { workers?: number; timeout?: number } = {})
   );
   const ports = fakePorts();
   const log = pino({ level: 'silent' });
-  const master = new Master({ config, log, logFiles: { reopen: () => undefined, flush: () => undefined }, version: 't', handleSignals: false, ports });
+  const master = new Master({
+    config,
+    log,
+    logFiles: { reopen: () => undefined, flush: () => undefined },
+    version: 't',
+    handleSignals: false,
+    ports,
+  });
   await master.start();
   running.push({ master, ports });
   return { master, ports };
