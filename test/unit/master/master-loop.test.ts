@@ -178,4 +178,26 @@ describe('Master loop (fake fork/kill/clock)', () => {
     expect(await master.done).toBe(EXIT.OK);
     expect(ports.forked.slice(1).map((w) => w.signals)).toEqual([['SIGKILL'], ['SIGKILL']]);
   });
+
+  it('delays the respawn of a crash loop by the fake clock, and replaces a worker stopped over the control socket', async () => {
+    const { master, ports } = await startMaster({ workers: 1 });
+    await until(() => ports.forked.length === 1);
+    ready(ports.forked[0]!);
+    await master.ready;
+    ports.forked[0]!.exit(1, null); // first crash: respawned at once
+    await until(() => ports.forked.length === 2);
+    ports.forked[1]!.exit(1, null); // second in a row: 100 ms of (fake) backoff
+    await new Promise((r) => setTimeout(r, 150));
+    expect(ports.forked).toHaveLength(2);
+    ports.advance(100);
+    master.command('CHLD');
+    await until(() => ports.forked.length === 3);
+    const third = ports.forked[2]!;
+    ready(third);
+    expect(master.killWorker(12345)).toBe(false);
+    expect(master.killWorker(third.process.pid)).toBe(true);
+    expect(master.killWorker(third.process.pid)).toBe(false); // already stopping
+    await until(() => third.exited && ports.forked.length === 4);
+    expect(third.stopMessages()).toEqual([{ tsgun: 'stop', graceful: true }]);
+  });
 });
