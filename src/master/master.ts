@@ -19,7 +19,7 @@ import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
 import type { WorkerRecord, StopReason } from './worker-record.js';
 import { WorkerPool } from './worker-pool.js';
-import { clusterPorts, type MasterPorts } from './worker-process.js';
+import { clusterPorts, type MasterPorts } from './process-ports.js';
 import { DisposerStack } from './disposer-stack.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';

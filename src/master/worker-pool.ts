@@ -13,7 +13,7 @@
  */
 import type { RetireReason } from '../ipc/messages.js';
 import { BOARD_SLOTS } from '../ipc/balance-board.js';
-import type { WorkerProcess } from './worker-process.js';
+import type { ForkedWorker } from './process-ports.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 
 export class WorkerPool {
@@ -130,7 +130,7 @@ export class WorkerPool {
   }
 
   /** A worker was forked: it joins the generation being built. */
-  add(worker: WorkerProcess, age: number, slot: number, now: number): WorkerRecord {
+  add(worker: ForkedWorker, age: number, slot: number, now: number): WorkerRecord {
     const record = new WorkerRecord(worker, age, this.building, now);
     record.slot = slot;
     this.#records.set(worker.id, record);

@@ -1,6 +1,6 @@
 /** What the master knows about one worker process. */
 import type { RequestInProgress, RetireReason } from '../ipc/messages.js';
-import type { WorkerProcess } from './worker-process.js';
+import type { ForkedWorker } from './process-ports.js';
 
 export type WorkerState = 'booting' | 'ready' | 'stopping' | 'exited';
 
@@ -13,7 +13,7 @@ export interface BootFailure {
 }
 
 export class WorkerRecord {
-  readonly worker: WorkerProcess;
+  readonly worker: ForkedWorker;
   readonly age: number;
   /** Reload generation this worker belongs to. */
   readonly generation: number;
@@ -35,7 +35,7 @@ export class WorkerRecord {
   exitCode: number | null = null;
   exitSignal: string | null = null;
 
-  constructor(worker: WorkerProcess, age: number, generation: number, now = Date.now()) {
+  constructor(worker: ForkedWorker, age: number, generation: number, now = Date.now()) {
     this.worker = worker;
     this.age = age;
     this.generation = generation;

@@ -4,9 +4,9 @@
  * only when a test or its own rules say so.
  */
 import { EventEmitter } from 'node:events';
-import type { MasterPorts, WorkerProcess } from '../../../src/master/worker-process.js';
+import type { MasterPorts, ForkedWorker } from '../../../src/master/process-ports.js';
 
-export class FakeWorker extends EventEmitter implements WorkerProcess {
+export class FakeWorker extends EventEmitter implements ForkedWorker {
   readonly id: number;
   readonly process: { readonly pid: number };
   readonly env: Readonly<Record<string, string>>;

@@ -7,7 +7,7 @@ import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 
 /** The part of a node:cluster Worker the master uses. */
-export interface WorkerProcess {
+export interface ForkedWorker {
   readonly id: number;
   readonly process: { readonly pid?: number | undefined };
   isConnected(): boolean;
@@ -18,7 +18,7 @@ export interface WorkerProcess {
 }
 
 export interface MasterPorts {
-  fork(env: Readonly<Record<string, string>>): WorkerProcess;
+  fork(env: Readonly<Record<string, string>>): ForkedWorker;
   kill(pid: number, signal: NodeJS.Signals): void;
   now(): number;
 }
@@ -34,7 +34,7 @@ export function clusterPorts(): MasterPorts {
         cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
         setUp = true;
       }
-      return cluster.fork(env) as WorkerProcess;
+      return cluster.fork(env) as ForkedWorker;
     },
     kill: (pid, signal) => process.kill(pid, signal),
     now: () => Date.now(),
