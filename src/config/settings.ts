@@ -324,7 +324,7 @@ export const SETTINGS = [
     env: ['TSGUN_LIMIT_REQUEST_FIELDS'],
     codec: integer(0, 32768),
     default: 100,
-    doc: 'Maximum number of header fields in a request (0 = unlimited); more get 431.',
+    doc: 'Maximum number of header fields in a request (0 = 32768, as in gunicorn); more get 431.',
   }),
   setting({
     name: 'limitRequestFieldSize',
@@ -334,7 +334,10 @@ export const SETTINGS = [
     env: ['TSGUN_LIMIT_REQUEST_FIELD_SIZE'],
     codec: integer(0),
     default: 8190,
-    doc: 'Maximum size in bytes of one header line (0 = unlimited); larger get 431.',
+    doc: 'Maximum size in bytes of one header field, CRLF included (0 = 8190, as in gunicorn); larger get 431.',
+    longDoc:
+      'Counted as gunicorn 26 counts it: name, colon, value and the line ending, plus each obsolete-folding ' +
+      'continuation line (with --permit-obsolete-folding). Trailer fields are limited the same way.',
   }),
   setting({
     name: 'limitRequestBody',

@@ -8,12 +8,20 @@ import type { EngineOptions } from './types.js';
  */
 export const SYNC_BUFFER_BODY_BYTES = 64 * 1024;
 
+/**
+ * What `0` means for the `--limit-request-*` settings, as in gunicorn 26 (http/message.py):
+ * no limit for the request line (and the body, a tsgun setting), but the largest allowed count
+ * (32768) for fields and the default size (8190) for one field: a head is never unbounded.
+ */
+export const FIELDS_WHEN_ZERO = 32768;
+export const FIELD_SIZE_WHEN_ZERO = 8190;
+
 export function engineOptions(settings: Settings): EngineOptions {
   return {
     limits: {
       requestLine: settings.limitRequestLine,
-      requestFields: settings.limitRequestFields,
-      requestFieldSize: settings.limitRequestFieldSize,
+      requestFields: settings.limitRequestFields === 0 ? FIELDS_WHEN_ZERO : settings.limitRequestFields,
+      requestFieldSize: settings.limitRequestFieldSize === 0 ? FIELD_SIZE_WHEN_ZERO : settings.limitRequestFieldSize,
       requestBody: settings.limitRequestBody,
     },
     permitObsoleteFolding: settings.permitObsoleteFolding,

@@ -18,7 +18,7 @@ import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { AddressList } from './address-list.js';
 import type { ClientError } from './client-error.js';
-import { ERR } from './validate.js';
+import { ERR, trimOws } from './validate.js';
 
 export interface ForwardedFacts {
   /** The client's address as the trusted proxies report it (the peer's own when they say nothing). */
@@ -137,12 +137,12 @@ export class ForwardedRules {
 
 function firstElement(value: string): string {
   const comma = value.indexOf(',');
-  return (comma < 0 ? value : value.slice(0, comma)).trim();
+  return trimOws(comma < 0 ? value : value.slice(0, comma));
 }
 
 /** An X-Forwarded-For / `for=` hop → its IP (ports and IPv6 brackets removed), or null. */
 export function hopAddress(text: string): string | null {
-  let s = text.trim();
+  let s = trimOws(text);
   if (s.startsWith('[')) {
     const close = s.indexOf(']');
     if (close < 0) return null;

@@ -19,7 +19,7 @@ export const REFUSALS = {
   badTarget: {
     status: 400,
     reason: 'bad-request-target',
-    doc: 'The request target is empty, has spaces, controls or bytes ≥ 0x80, or is not in origin, absolute or `*` form.',
+    doc: 'The request target is empty, has spaces or controls, or is not in origin, absolute, authority (CONNECT) or `*` form.',
   },
   badVersion: { status: 400, reason: 'bad-http-version', doc: 'The version is not `HTTP/<digit>.<digit>`.' },
   unsupportedVersion: { status: 505, reason: 'http-version-not-supported', doc: 'A well-formed version other than HTTP/1.0 or HTTP/1.1.' },
@@ -67,6 +67,16 @@ export const REFUSALS = {
     doc: 'A transfer coding other than `chunked` (gzip, deflate, …).',
   },
   expectationFailed: { status: 417, reason: 'unsupported-expectation', doc: 'An Expect header other than `100-continue`.' },
+  duplicateField: {
+    status: 400,
+    reason: 'duplicate-singleton-field',
+    doc: 'A field defined as a single value (Content-Type, Authorization, …) sent twice (RFC 9110 §5.3).',
+  },
+  forbiddenTrailer: {
+    status: 400,
+    reason: 'forbidden-trailer-field',
+    doc: 'A trailer field that must not be a trailer: framing, routing or control fields (RFC 9110 §6.5.1).',
+  },
   badChunkSize: { status: 400, reason: 'bad-chunk-size', doc: 'A chunk size line that is not hexadecimal digits.' },
   badChunkExtension: { status: 400, reason: 'bad-chunk-extension', doc: 'A malformed chunk extension after the chunk size.' },
   badChunkEnd: { status: 400, reason: 'bad-chunk-terminator', doc: 'A chunk not followed by CRLF.' },
@@ -84,7 +94,11 @@ export const REFUSALS = {
   },
   asteriskTarget: { status: 400, reason: 'asterisk-target-not-options', doc: 'The `*` target with a method other than OPTIONS.' },
   absoluteTarget: { status: 400, reason: 'bad-absolute-target', doc: 'An absolute-form target whose scheme is not http or https.' },
-  connectNotSupported: { status: 501, reason: 'connect-not-supported', doc: 'CONNECT: tsgun is not a proxy.' },
+  badConnectTarget: {
+    status: 400,
+    reason: 'bad-connect-target',
+    doc: 'A CONNECT request whose target is not authority-form `host:port` (RFC 9112 §3.2.3).',
+  },
   underscoreHeader: {
     status: 400,
     reason: 'underscore-in-header-name',

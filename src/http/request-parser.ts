@@ -31,10 +31,12 @@ import {
   LINE_BYTE_CLASS,
   addFieldLine,
   inspectHead,
+  isForbiddenTrailer,
   newHeadFacts,
   parseChunkSize,
   parseRequestLine,
   type HeadFacts,
+  trimOws,
   type RequestLineParts,
 } from './validate.js';
 import { ClientError } from './client-error.js';
@@ -81,7 +83,15 @@ const K_ON_BODY = HTTPParser.kOnBody;
 export class RequestParser extends ParserBase {
   readonly #sink: ParserSink;
   readonly #requestLineLimit: number;
+  /**
+   * `--limit-request-field-size` counts a field as gunicorn does: every line of it (an obs-fold
+   * continuation adds its line) with its CRLF. This is that limit minus the CRLF, for one line
+   * read without it; 0 = none.
+   */
+  readonly #fieldLineLimit: number;
   readonly #fieldSizeLimit: number;
+  /** Bytes (CRLFs included) of the last field so far, for folds joined onto it. */
+  #lastFieldSize = 0;
   readonly #fieldCountLimit: number;
   /** Largest body accepted (bytes); 0 = no limit. */
   readonly #bodyLimit: number;
@@ -107,6 +117,7 @@ export class RequestParser extends ParserBase {
     this.#sink = sink;
     this.#requestLineLimit = limits.requestLine;
     this.#fieldSizeLimit = limits.requestFieldSize;
+    this.#fieldLineLimit = limits.requestFieldSize === 0 ? 0 : Math.max(1, limits.requestFieldSize - 2);
     this.#fieldCountLimit = limits.requestFields;
     this.#bodyLimit = limits.requestBody;
     this.#permitObsFold = options.permitObsoleteFolding;
@@ -177,11 +188,11 @@ export class RequestParser extends ParserBase {
   }
 
   HEADER(): void {
-    const line = this.#readLine(this.#fieldSizeLimit, ERR.fieldTooLong);
+    const line = this.#readLine(this.#fieldLineLimit, ERR.fieldTooLong);
     if (line === undefined) return;
     const headers = this.info.headers;
     if (line !== '') {
-      this.#addField(line, headers, ERR.tooManyFields);
+      this.#addField(line, headers, ERR.tooManyFields, ERR.fieldTooLong);
       return;
     }
     this.#fieldCount = 0;
@@ -191,6 +202,8 @@ export class RequestParser extends ParserBase {
     if (err !== null) throw err;
     // Refused before a byte of the body is read (and before the app runs or 100 Continue goes out).
     if (this.#bodyLimit !== 0 && !facts.chunked && facts.contentLength > this.#bodyLimit) throw ERR.bodyTooLarge;
+    // tsgun does not tunnel: after the app's answer to a CONNECT, the bytes that follow are not HTTP.
+    if (parts.method === 'CONNECT') facts.keepAlive = false;
     this.userCall()(this.#sink.onHead(parts.method, parts.url, parts.versionMinor, headers, facts));
     if (facts.chunked) {
       this.isChunked = true;
@@ -204,20 +217,24 @@ export class RequestParser extends ParserBase {
     }
   }
 
-  /** One header or trailer line into `fields`: count limit, obs-fold, underscore policy. */
-  #addField(line: string, fields: string[], tooMany: ClientError): void {
-    if (this.#fieldCountLimit !== 0 && this.#fieldCount >= this.#fieldCountLimit) throw tooMany;
-    this.#fieldCount++;
+  /** One header or trailer line into `fields`: count limit, obs-fold, size of folded fields, underscore policy. */
+  #addField(line: string, fields: string[], tooMany: ClientError, tooLong: ClientError): void {
     const at = fields.length;
     const err = addFieldLine(line, fields);
     if (err !== null) {
       if (err !== ERR.obsFold || !this.#permitObsFold) throw err;
       // RFC 9112 §5.2: replace the fold with one SP; a fold with no field before it stays an error.
       if (at === 0) throw err;
-      const folded = line.trim();
+      // The folded field is one field: its lines add up against the size limit (gunicorn's rule).
+      this.#lastFieldSize += line.length + 2;
+      if (this.#fieldSizeLimit !== 0 && this.#lastFieldSize > this.#fieldSizeLimit) throw tooLong;
+      const folded = trimOws(line);
       if (folded !== '') fields[at - 1] = `${fields[at - 1] as string} ${folded}`;
       return;
     }
+    if (this.#fieldCountLimit !== 0 && this.#fieldCount >= this.#fieldCountLimit) throw tooMany;
+    this.#fieldCount++;
+    this.#lastFieldSize = line.length + 2;
     const name = fields[at] as string;
     if (this.#headerMap !== 'dangerous' && name.indexOf('_') !== -1) {
       if (this.#headerMap === 'refuse') throw ERR.underscoreHeader;
@@ -247,12 +264,14 @@ export class RequestParser extends ParserBase {
 
   /** Only the base `BODY_CHUNKTRAILERS` still calls this: trailer lines. */
   consumeLine(): string | undefined {
-    return this.#readLine(this.#fieldSizeLimit, ERR.trailerTooLong);
+    return this.#readLine(this.#fieldLineLimit, ERR.trailerTooLong);
   }
 
   /** Only the base `BODY_CHUNKTRAILERS` still calls this: one trailer line. */
   parseHeader(line: string, fields: string[]): void {
-    this.#addField(line, fields, ERR.tooManyTrailers);
+    const at = fields.length;
+    this.#addField(line, fields, ERR.tooManyTrailers, ERR.trailerTooLong);
+    if (fields.length > at && isForbiddenTrailer(fields[at] as string)) throw ERR.forbiddenTrailer;
   }
 
   nextRequest(): void {

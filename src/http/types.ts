@@ -13,7 +13,7 @@ export interface HttpLimits {
   readonly requestLine: number;
   /** Max number of header fields; 0 = unlimited. Over → 431. */
   readonly requestFields: number;
-  /** Max bytes of one header line (name + value); 0 = unlimited. Over → 431. */
+  /** Max bytes of one header field, its CRLF (and any folded lines with theirs) included; 0 = unlimited. Over → 431. */
   readonly requestFieldSize: number;
   /** Max bytes of a request body (Content-Length, or chunked data so far); 0 = unlimited. Over → 413. */
   readonly requestBody: number;

@@ -5,7 +5,7 @@
  * rule it lacks lives here so it can be unit-tested case by case. Errors are shared
  * constants: a refused request allocates nothing.
  */
-import type { ClientError } from './client-error.js';
+import { ClientError } from './client-error.js';
 import { refusalErrors } from './refusals.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -73,8 +73,9 @@ export interface RequestLineParts {
  * `method SP request-target SP HTTP-version`, exactly. The method may be any token: the
  * request line is parsed here, not by http-parser-js, so its fixed table of 34 method names
  * does not apply and unknown methods reach the app (which answers 404/405/501 as it sees
- * fit). The target must be visible ASCII (no spaces, controls or raw bytes ≥ 0x80);
- * its form (origin, absolute, authority, `*`) is left to the app. `HTTP/x.y` other than
+ * fit). The target may hold no spaces, controls or DEL; bytes ≥ 0x80 (raw UTF-8 from some
+ * clients) are kept and reach `req.url` decoded as latin1, one char per byte, like header values
+ * (gunicorn's RAW_URI does the same). `HTTP/x.y` other than
  * 1.0 and 1.1 → 505, anything else → 400. Fills `out` and returns null, or returns the error.
  */
 export function parseRequestLine(line: string, out: RequestLineParts): ClientError | null {
@@ -87,7 +88,7 @@ export function parseRequestLine(line: string, out: RequestLineParts): ClientErr
   if (sp2 === sp1 + 1) return ERR.badTarget;
   for (let i = sp1 + 1; i < sp2; i++) {
     const c = line.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) return ERR.badTarget;
+    if (c <= 0x20 || c === 0x7f) return ERR.badTarget;
   }
   const minor = parseVersion(line, sp2 + 1);
   if (minor < 0) return minor === VERSION_UNSUPPORTED ? ERR.unsupportedVersion : ERR.badVersion;
@@ -110,16 +111,40 @@ const HTTP_ABSOLUTE_FORM = /^https?:\/\/[^/?#]/i;
  * The four request-target forms of RFC 9112 §3.2, each only where it belongs:
  * origin-form (`/path`) for every method but CONNECT; absolute-form only with an http(s) scheme
  * and an authority (a proxy-style request; its authority wins over Host, see request-origin.ts);
- * asterisk-form (`*`) only for OPTIONS; authority-form (`host:port`) only for CONNECT, which
- * tsgun refuses with 501 since it does not tunnel. Anything else → 400.
+ * asterisk-form (`*`) only for OPTIONS; authority-form (`host:port`) only for, and always for,
+ * CONNECT (§3.2.3), which reaches the app with `req.url` as the authority, as in node:http.
+ * Anything else → 400.
  */
 function checkTargetForm(method: string, url: string): ClientError | null {
-  if (method === 'CONNECT') return ERR.connectNotSupported;
+  if (method === 'CONNECT') return isAuthorityForm(url) ? null : ERR.badConnectTarget;
   const first = url.charCodeAt(0);
   if (first === 0x2f) return null; // '/'
   if (url === '*') return method === 'OPTIONS' ? null : ERR.asteriskTarget;
   if (ABSOLUTE_FORM.test(url)) return HTTP_ABSOLUTE_FORM.test(url) ? null : ERR.absoluteTarget;
   return ERR.badTarget;
+}
+
+/** RFC 3986 reg-name / IPv4address characters: unreserved, sub-delims and `%` (pct-encoded). */
+const REG_NAME = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
+/** An IP-literal: IPv6 (hex, `:`, dotted IPv4 tail) or IPvFuture (`v1.x`), in brackets. */
+const IP_LITERAL = /^\[(?:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]$/;
+
+/**
+ * `uri-host ":" port` (RFC 9112 §3.2.3): no userinfo, path or query; the port is required
+ * (RFC 9110 §9.3.6: CONNECT has no default port) and at most 65535.
+ */
+export function isAuthorityForm(url: string): boolean {
+  const colon = url.lastIndexOf(':');
+  if (colon <= 0 || colon === url.length - 1 || url.length - colon - 1 > 5) return false;
+  let port = 0;
+  for (let i = colon + 1; i < url.length; i++) {
+    const d = url.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return false;
+    port = port * 10 + d;
+  }
+  if (port > 65535) return false;
+  const host = url.slice(0, colon);
+  return host.charCodeAt(0) === 0x5b ? IP_LITERAL.test(host) : REG_NAME.test(host);
 }
 
 const VERSION_INVALID = -1;
@@ -162,6 +187,19 @@ function isOws(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/**
+ * `s` without leading and trailing OWS. Only SP and HTAB are optional whitespace in a field
+ * value (RFC 9110 §5.6.3); `String#trim` would also strip NBSP, NEL (as latin1 0xA0 / 0x85) and
+ * other Unicode spaces, so a value a front end reads as `chunked\xa0` would become `chunked`.
+ */
+export function trimOws(s: string): string {
+  let from = 0;
+  let to = s.length;
+  while (from < to && isOws(s.charCodeAt(from))) from++;
+  while (to > from && isOws(s.charCodeAt(to - 1))) to--;
+  return from === 0 && to === s.length ? s : s.slice(from, to);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Head semantics: framing, Host, Connection, Expect
 
@@ -169,9 +207,8 @@ function isOws(c: number): boolean {
 export const CONNECTION_CLOSE = 1;
 export const CONNECTION_KEEP_ALIVE = 2;
 
-/** `parseContentLength` results that are not a length. */
+/** `parseContentLength`: not a length. */
 export const LENGTH_INVALID = -1;
-export const LENGTH_CONFLICT = -2;
 
 /** What the engine needs to know about a request head. */
 export interface HeadFacts {
@@ -191,13 +228,33 @@ export function newHeadFacts(): HeadFacts {
 /** Transfer codings tsgun can pass through (it decodes only `chunked`; the app gets the rest). */
 const KNOWN_CODINGS: ReadonlySet<string> = new Set(['chunked', 'gzip', 'x-gzip', 'deflate', 'compress', 'x-compress']);
 
+/** `checkTransferEncoding` results that are not an error. */
+const TE_CHUNKED = 1;
+/** Only `identity` elements: no transfer coding at all. */
+const TE_IDENTITY = 2;
+
+/** Bits for the singleton fields `inspectHead` refuses to see twice. */
+const ONE_CONTENT_TYPE = 1;
+const ONE_AUTHORIZATION = 2;
+const ONE_PROXY_AUTHORIZATION = 4;
+const ONE_FROM = 8;
+const ONE_REFERER = 16;
+const ONE_USER_AGENT = 32;
+const ONE_MAX_FORWARDS = 64;
+const ONE_IF_MODIFIED_SINCE = 128;
+const ONE_IF_UNMODIFIED_SINCE = 256;
+
 /**
  * One pass over the raw header list: Host (exactly one in HTTP/1.1, at most one in 1.0),
- * Content-Length (digits only; repeats must agree), Transfer-Encoding (never with
- * Content-Length, never in HTTP/1.0, final coding `chunked`, unknown coding → 501),
- * Connection (close / keep-alive tokens) and Expect (only `100-continue`, else 417; ignored
- * for HTTP/1.0 as RFC 9110 §10.1.1 allows). Upgrade is deliberately not looked at: upgrades
- * (WebSocket, h2c) are not supported yet, so such requests are served as ordinary requests.
+ * Content-Length (digits only, at most once), Transfer-Encoding (never with Content-Length
+ * once it means chunked, never in HTTP/1.0, final coding `chunked`, unknown coding → 501),
+ * Connection (close / keep-alive tokens), Expect (only `100-continue`, else 417; ignored for
+ * HTTP/1.0 as RFC 9110 §10.1.1 allows) and the singleton fields (RFC 9110 §5.3) that node:http
+ * keeps only the first of: a second Content-Type, Authorization, Proxy-Authorization, From,
+ * Referer, User-Agent, Max-Forwards, If-Modified-Since or If-Unmodified-Since is refused, since the
+ * app would silently see the first while a front end may have acted on the other. Upgrade is
+ * deliberately not looked at: upgrades (WebSocket, h2c) are not supported yet, so such requests
+ * are served as ordinary requests.
  */
 export function inspectHead(raw: readonly string[], versionMinor: number, out: HeadFacts): ClientError | null {
   let hosts = 0;
@@ -206,35 +263,58 @@ export function inspectHead(raw: readonly string[], versionMinor: number, out: H
   let close = false;
   let keepAlive = false;
   let expect: string | null = null;
+  let seen = 0;
+  let once = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    const value = raw[i + 1] as string;
     // Dispatch on length first so most fields cost one comparison and no allocation.
     switch (name.length) {
       case 4:
         if (equalsLower(name, 'host')) hosts++;
+        else if (equalsLower(name, 'from')) once = ONE_FROM;
         break;
       case 6:
-        if (equalsLower(name, 'expect')) expect = expect === null ? value : `${expect},${value}`;
+        if (equalsLower(name, 'expect')) expect = expect === null ? (raw[i + 1] as string) : `${expect},${raw[i + 1] as string}`;
+        break;
+      case 7:
+        if (equalsLower(name, 'referer')) once = ONE_REFERER;
         break;
       case 10:
         if (equalsLower(name, 'connection')) {
-          const flags = connectionFlags(value);
+          const flags = connectionFlags(raw[i + 1] as string);
           if (flags & CONNECTION_CLOSE) close = true;
           if (flags & CONNECTION_KEEP_ALIVE) keepAlive = true;
-        }
+        } else if (equalsLower(name, 'user-agent')) once = ONE_USER_AGENT;
+        break;
+      case 12:
+        if (equalsLower(name, 'content-type')) once = ONE_CONTENT_TYPE;
+        else if (equalsLower(name, 'max-forwards')) once = ONE_MAX_FORWARDS;
+        break;
+      case 13:
+        if (equalsLower(name, 'authorization')) once = ONE_AUTHORIZATION;
         break;
       case 14:
         if (equalsLower(name, 'content-length')) {
-          const n = parseContentLength(value);
-          if (n < 0) return n === LENGTH_CONFLICT ? ERR.conflictingContentLength : ERR.badContentLength;
-          if (contentLength >= 0 && n !== contentLength) return ERR.conflictingContentLength;
-          contentLength = n;
+          // One value, digits only: a repeat or a list (`5, 5`) is refused even when the values
+          // agree, as gunicorn 26 and node:http do (RFC 9110 §8.6 lets a recipient reject them).
+          if (contentLength >= 0) return ERR.conflictingContentLength;
+          contentLength = parseContentLength(raw[i + 1] as string);
+          if (contentLength < 0) return ERR.badContentLength;
         }
         break;
       case 17:
-        if (equalsLower(name, 'transfer-encoding')) te = te === null ? value : `${te},${value}`;
+        if (equalsLower(name, 'transfer-encoding')) te = te === null ? (raw[i + 1] as string) : `${te},${raw[i + 1] as string}`;
+        else if (equalsLower(name, 'if-modified-since')) once = ONE_IF_MODIFIED_SINCE;
         break;
+      case 19:
+        if (equalsLower(name, 'proxy-authorization')) once = ONE_PROXY_AUTHORIZATION;
+        else if (equalsLower(name, 'if-unmodified-since')) once = ONE_IF_UNMODIFIED_SINCE;
+        break;
+    }
+    if (once !== 0) {
+      if ((seen & once) !== 0) return ERR.duplicateField;
+      seen |= once;
+      once = 0;
     }
   }
 
@@ -246,11 +326,20 @@ export function inspectHead(raw: readonly string[], versionMinor: number, out: H
 
   let chunked = false;
   if (te !== null) {
-    if (contentLength >= 0) return ERR.lengthAndChunked;
+    // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing, whatever it lists.
     if (versionMinor === 0) return ERR.transferEncodingHttp10;
-    const err = checkTransferEncoding(te);
-    if (err !== null) return err;
-    chunked = true;
+    const coding = checkTransferEncoding(te);
+    if (coding instanceof ClientError) return coding;
+    if (coding === TE_CHUNKED) {
+      if (contentLength >= 0) return ERR.lengthAndChunked;
+      chunked = true;
+    } else {
+      // `identity` only: no coding, so Content-Length (or nothing) frames the body, as in
+      // gunicorn 26. No request is read after it on this connection (RFC 9112 §6.1 asks that
+      // for Transfer-Encoding with Content-Length): whatever a front end made of the framing,
+      // bytes after this body never become a request here.
+      close = true;
+    }
   }
 
   let expectContinue = false;
@@ -280,58 +369,51 @@ function equalsLower(s: string, lower: string): boolean {
 /** Largest Content-Length accepted: 15 digits stays a safe integer. */
 const MAX_LENGTH_DIGITS = 15;
 
-/**
- * A Content-Length value: digits, or a comma list of identical values (RFC 9110 §8.6).
- * LENGTH_INVALID when not digits, LENGTH_CONFLICT when the list disagrees.
- */
+/** A Content-Length value (already OWS-trimmed): 1–15 digits → the length, else LENGTH_INVALID. */
 export function parseContentLength(value: string): number {
-  let result = -1;
-  let conflict = false;
-  let i = 0;
   const n = value.length;
-  for (;;) {
-    while (i < n && isOws(value.charCodeAt(i))) i++;
-    const start = i;
-    let v = 0;
-    while (i < n) {
-      const d = value.charCodeAt(i) - 0x30;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
-      i++;
-    }
-    if (i === start || i - start > MAX_LENGTH_DIGITS) return LENGTH_INVALID;
-    if (result >= 0 && v !== result) conflict = true;
-    result = v;
-    while (i < n && isOws(value.charCodeAt(i))) i++;
-    if (i === n) return conflict ? LENGTH_CONFLICT : result;
-    if (value.charCodeAt(i) !== 0x2c) return LENGTH_INVALID;
-    i++;
+  if (n === 0 || n > MAX_LENGTH_DIGITS) return LENGTH_INVALID;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return LENGTH_INVALID;
+    v = v * 10 + d;
   }
+  return v;
 }
 
-function checkTransferEncoding(te: string): ClientError | null {
+/**
+ * The Transfer-Encoding list (all its field lines joined): each element a bare coding token
+ * (`chunked;foo=bar`, `chunked\xa0` → 400: chunked takes no parameters, RFC 9112 §7, and only
+ * SP/HTAB are OWS), `chunked` exactly once and last (RFC 9112 §6.1), unknown codings → 501.
+ * `identity` (dropped by RFC 9112, a no-op before it) is skipped where it comes before
+ * `chunked`, as gunicorn 26 does; after `chunked` it leaves chunked not final → 400.
+ */
+function checkTransferEncoding(te: string): ClientError | typeof TE_CHUNKED | typeof TE_IDENTITY {
+  if (te === 'chunked' || te === 'Chunked') return TE_CHUNKED;
   let last = '';
   let chunkedSeen = false;
-  let count = 0;
-  for (const element of te.split(',')) {
-    const semi = element.indexOf(';'); // transfer-parameters do not change the coding's name
-    const coding = (semi < 0 ? element : element.slice(0, semi)).trim().toLowerCase();
-    if (coding === '') continue; // empty list elements are allowed (RFC 9110 §5.6.1)
-    if (!KNOWN_CODINGS.has(coding)) return ERR.unknownTransferCoding;
-    // chunked must be applied exactly once, last (RFC 9112 §6.1)
+  let elements = 0;
+  for (const raw of te.split(',')) {
+    const element = trimOws(raw);
+    if (element === '') continue; // empty list elements are allowed (RFC 9110 §5.6.1)
+    if (!isToken(element)) return ERR.badTransferEncoding;
+    elements++;
+    const coding = element.toLowerCase();
     if (chunkedSeen) return ERR.chunkedNotFinal;
+    if (coding === 'identity') continue;
+    if (!KNOWN_CODINGS.has(coding)) return ERR.unknownTransferCoding;
     if (coding === 'chunked') chunkedSeen = true;
     last = coding;
-    count++;
   }
-  if (count === 0) return ERR.badTransferEncoding;
-  if (last !== 'chunked') return ERR.chunkedNotFinal;
-  return null;
+  if (elements === 0) return ERR.badTransferEncoding;
+  if (last === '') return TE_IDENTITY;
+  return last === 'chunked' ? TE_CHUNKED : ERR.chunkedNotFinal;
 }
 
 function isOnly100Continue(expect: string): boolean {
   for (const element of expect.split(',')) {
-    if (element.trim().toLowerCase() !== '100-continue') return false;
+    if (trimOws(element).toLowerCase() !== '100-continue') return false;
   }
   return true;
 }
@@ -343,11 +425,40 @@ export function connectionFlags(value: string): number {
   if (value === 'close' || value === 'Close') return CONNECTION_CLOSE;
   let flags = 0;
   for (const element of value.split(',')) {
-    const token = element.trim().toLowerCase();
+    const token = trimOws(element).toLowerCase();
     if (token === 'close') flags |= CONNECTION_CLOSE;
     else if (token === 'keep-alive') flags |= CONNECTION_KEEP_ALIVE;
   }
   return flags;
+}
+
+/**
+ * Fields that must not arrive as trailers (RFC 9110 §6.5.1: fields needed before the content is
+ * processed): framing, routing, connection control, request controls and conditionals, and
+ * authentication. node:http passes them in `req.trailers`; gunicorn 26 refuses Host,
+ * Content-Length, Transfer-Encoding, Trailer, Authorization and TE; tsgun refuses that whole
+ * family with 400, so no app or framework that merges trailers into headers can be steered by
+ * one. Content-format fields (Content-Type …) stay allowed: long-standing clients send
+ * `Content-Type` as a trailer, and gunicorn's and llhttp's corpora accept it.
+ */
+const FORBIDDEN_TRAILERS: ReadonlySet<string> = new Set([
+  // framing
+  'content-length', 'transfer-encoding', 'trailer',
+  // routing
+  'host',
+  // connection control (RFC 9110 §7.6)
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade',
+  // request controls (RFC 9110 §7.6.2, §10.1.1, §14.2; RFC 9111 §5.2, §5.4)
+  'expect', 'max-forwards', 'cache-control', 'pragma', 'range',
+  // conditionals (RFC 9110 §13.1)
+  'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range',
+  // authentication (RFC 9110 §11.6)
+  'authorization', 'proxy-authorization',
+]);
+
+/** True when a trailer field of this name must be refused (see FORBIDDEN_TRAILERS). */
+export function isForbiddenTrailer(name: string): boolean {
+  return FORBIDDEN_TRAILERS.has(name.toLowerCase());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -100,6 +100,51 @@ describe('obsolete line folding and --header-map', () => {
   });
 });
 
+describe('--limit-request-field-size counted as gunicorn counts it', () => {
+  const show: RequestHandler = (req, res) => {
+    req.resume();
+    req.on('end', () => res.end(JSON.stringify({ h: req.rawHeaders.length / 2, t: req.rawTrailers.length / 2 })));
+  };
+  const field = (total: number): string => `X-L: ${'v'.repeat(total - 'X-L: '.length - 2)}\r\n`; // `total` bytes, CRLF included
+
+  it('name, colon, value and CRLF: a field of exactly the limit passes, one byte more is 431', async () => {
+    server = await harness.start(show, { limits: { ...limits, requestFieldSize: 64 } });
+    let c = await connect();
+    c.write(`GET / HTTP/1.1\r\nHost: x\r\n${field(64)}\r\n`);
+    expect((await c.responses(1))[0]?.status).toBe(200);
+    c = await connect();
+    c.write(`GET / HTTP/1.1\r\nHost: x\r\n${field(65)}\r\n`);
+    expect((await c.responses(1))[0]?.status).toBe(431);
+    expect(server.clientErrors.at(-1)).toEqual({ status: 431, reason: 'header-field-too-long' });
+  });
+
+  it('trailers too', async () => {
+    server = await harness.start(show, { limits: { ...limits, requestFieldSize: 64 } });
+    let c = await connect();
+    c.write(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${field(64)}\r\n`);
+    expect(JSON.parse((await c.responses(1))[0]?.body ?? '{}')).toEqual({ h: 2, t: 1 });
+    c = await connect();
+    c.write(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${field(65)}\r\n`);
+    expect((await c.responses(1))[0]?.status).toBe(431);
+  });
+
+  it('a folded field counts all its lines: 8 KiB then a fold is 431 with folding on, 400 without', async () => {
+    server = await harness.start(show, { permitObsoleteFolding: true });
+    let c = await connect();
+    c.write(`GET / HTTP/1.1\r\nHost: x\r\n${field(8100)} ${'w'.repeat(87)}\r\n\r\n`); // 8100 + 90 = 8190
+    expect((await c.responses(1))[0]?.status).toBe(200);
+    c = await connect();
+    c.write(`GET / HTTP/1.1\r\nHost: x\r\n${field(8100)} ${'w'.repeat(88)}\r\n\r\n`);
+    expect((await c.responses(1))[0]?.status).toBe(431);
+    await server.close();
+    server = await harness.start(show);
+    c = await connect();
+    c.write(`GET / HTTP/1.1\r\nHost: x\r\n${field(8100)} w\r\n\r\n`);
+    expect((await c.responses(1))[0]?.status).toBe(400);
+    expect(server.clientErrors.at(-1)).toEqual({ status: 400, reason: 'obsolete-line-folding' });
+  });
+});
+
 describe('body timeout', () => {
   it('answers 408 when the body stalls, and not while the app is the one not reading', async () => {
     server = await harness.start((req, res) => {
