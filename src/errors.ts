@@ -46,6 +46,9 @@ export const ERRORS = {
   TSGUN_ERR_CTL_CONNECT: { message: 'Cannot reach the tsgun control socket', exitCode: EXIT.ERROR },
   TSGUN_ERR_CTL_BAD_REQUEST: { message: 'Bad control request', exitCode: EXIT.USAGE },
   TSGUN_ERR_CTL_FAILED: { message: 'Control command failed', exitCode: EXIT.ERROR },
+  TSGUN_ERR_UNKNOWN_IDENTITY: { message: 'Unknown user or group', exitCode: EXIT.USAGE },
+  TSGUN_ERR_PRIVILEGES: { message: 'Cannot run workers as another user', exitCode: EXIT.USAGE },
+  TSGUN_ERR_REUSE_PORT: { message: 'Cannot use --reuse-port', exitCode: EXIT.USAGE },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -65,6 +68,12 @@ export class TsgunError extends Error {
 
 export function isTsgunError(err: unknown): err is TsgunError {
   return err instanceof TsgunError;
+}
+
+/** `message` without a leading "<code's message>: " (a worker's error text, wrapped again by the master). */
+export function withoutCodePrefix(code: ErrorCode, message: string): string {
+  const prefix = `${ERRORS[code].message}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
 /** The one-line text of any thrown value, for logs and CLI output. */

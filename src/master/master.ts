@@ -6,7 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { EXIT, WORKER_EXIT, TsgunError, errorMessage } from '../errors.js';
+import { EXIT, WORKER_EXIT, TsgunError, errorMessage, withoutCodePrefix } from '../errors.js';
 import { isWorkerMessage, WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
@@ -20,7 +20,6 @@ import { PidFile } from './pidfile.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';
-import { checkApp } from '../app/check-app.js';
 import { parseAppSpec } from '../app/index.js';
 import { ControlServer } from './control-server.js';
 import { runControlCommand, type EffectiveConfig, type MasterControl } from './control-commands.js';
@@ -30,6 +29,11 @@ import type { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
 import { dirname, join, resolve } from 'node:path';
+import { checkApp, checkAppFile } from '../app/check-app.js';
+import { SystemdNotifier, type PoolState } from './systemd-notify.js';
+import { handOverLogFiles, handOverPaths, resolveWorkerIdentity } from './worker-identity.js';
+import { checkReusePort, reusePortBinds } from './reuse-port.js';
+import type { ReusePortBind, WorkerIdentity } from '../ipc/messages.js';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
@@ -106,6 +110,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #successor: ChildProcess | undefined;
   /** Started by USR2: the old master to TERM once our workers are ready. */
   #predecessor: number | undefined;
+  // ── Production process settings (issue 14): --user/--group, --reuse-port, systemd notify ──
+  #identity: WorkerIdentity | undefined;
+  #reusePort: ReusePortBind[] | undefined;
+  #notify: SystemdNotifier | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -149,13 +157,16 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
     // --preload: load the app once here so a broken app fails before anything is forked.
     if (settings.preloadApp) await checkApp(this.#config);
+    else checkAppFile(this.#config); // a missing file fails here, before anything is forked
+    this.#identity = resolveWorkerIdentity(settings);
     const reexec = takeReexecEnv(process.env);
     const inherited = reexec ? reexec.binds.map((_, i) => `fd://${3 + i}`) : inheritedBinds(process.env, process.pid);
+    if (settings.reusePort) checkReusePort(inherited && !reexec ? inherited : settings.bind);
     // sd_listen_fds(unset_environment=1): workers and their children must not see them.
     delete process.env['LISTEN_FDS'];
     delete process.env['LISTEN_PID'];
     delete process.env['LISTEN_FDNAMES'];
-    this.#listeners = await openListeners(inherited ?? settings.bind);
+    this.#listeners = await openListeners(inherited ?? settings.bind, { umask: settings.umask });
     if (reexec && inherited) {
       this.#listeners = renameInherited(this.#listeners, reexec.binds);
       this.#predecessor = reexec.parentPid;
@@ -164,6 +175,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       if (settings.pidfile) {
         this.#pidfile = new PidFile(settings.pidfile);
         this.#pidfile.write(process.pid);
+      }
+      if (this.#identity) {
+        handOverLogFiles([settings.errorLogfile, settings.accessLogfile ?? '-'], this.#identity);
+        handOverPaths(this.#listeners.flatMap((l) => l.ownedPath ?? []), this.#identity);
       }
     } catch (err) {
       closeListeners(this.#listeners);
@@ -183,9 +198,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     await this.#openControl();
     try {
       this.#board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
+      if (this.#identity) handOverPaths([this.#board.path], this.#identity);
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
     }
+    if (settings.reusePort) this.#reusePort = reusePortBinds(this.#listeners);
+    this.#notify = SystemdNotifier.fromEnv(process.env, this.#log);
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
     if (this.#handleSignals) this.#installSignals();
     if (settings.reload && this.#config.app) {
@@ -211,6 +229,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     if (next === old) return;
     this.#target = next;
     this.#log.info({ from: old, to: next }, `Scaling workers from ${old} to ${next}`);
+    this.#notify?.status(this.#poolState());
     void runHook(this.#hooks, 'nworkersChanged', this.#log, this.#view(), next, old);
     this.#wake?.();
   }
@@ -299,6 +318,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       case 'USR1':
         this.#log.info({ signal: 'SIGUSR1' }, 'Reopening log files');
         this.#logFiles.reopen();
+        this.#handOverLogsAgain();
         for (const r of this.#workers.values()) this.#send(r, { tsgun: 'reopen-logs' });
         return;
       case 'USR2':
@@ -365,6 +385,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       age,
       listenerCount: this.#listeners.length,
       board: this.#board ? { path: this.#board.path, slot: this.#freeSlot() } : undefined,
+      identity: this.#identity,
+      reusePort: this.#reusePort,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
     // libuv: after each accept, sleep a moment so a sibling can take the next pending connection
@@ -472,11 +494,13 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         if (r.generation !== this.#generation && r.alive && r.state !== 'stopping') this.#stopWorker(r, true, 'reload');
       }
       this.#log.info({ generation: this.#generation }, 'Reload complete: new workers ready, old workers stopping');
+      if (this.#isReady) this.#notify?.ready(this.#poolState());
     }
     if (!this.#isReady) {
       this.#isReady = true;
       this.#log.info({ workers: readyCount, pids: current.map((r) => r.pid) }, `Ready: ${readyCount} worker(s) serving`);
       this.#resolveReady();
+      this.#notify?.ready(this.#poolState());
       void runHook(this.#hooks, 'whenReady', this.#log, this.#view());
       if (this.#predecessor !== undefined) this.#retirePredecessor(this.#predecessor);
     }
@@ -514,6 +538,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       for (const r of this.#workers.values()) if (r.generation === this.#pendingGeneration && r.alive) this.#stopWorker(r, false, 'reload');
     }
     this.#pendingGeneration = Math.max(this.#generation, this.#pendingGeneration ?? 0) + 1;
+    this.#notify?.reloading(this.#poolState());
     this.#log.info({ generation: this.#pendingGeneration, workers: this.#target }, 'Reloading: starting new workers');
     this.#manage();
   }
@@ -555,6 +580,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         if (other.generation === this.#pendingGeneration && other.alive) this.#stopWorker(other, false, 'reload');
       }
       this.#pendingGeneration = undefined;
+      this.#notify?.ready(this.#poolState()); // the old generation still serves: the reload is over
       return;
     }
     const generationServed = [...this.#workers.values()].some((o) => o.generation === r.generation && o.readyAt !== undefined);
@@ -565,9 +591,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       return;
     }
     // Nothing ever booted: halt with the app's error instead of a respawn loop (gunicorn's halt).
-    this.#log.fatal({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${failure.message}`);
     const isListen = failure.kind === 'listen';
-    this.#haltError = new TsgunError(isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT', failure.message);
+    const code = isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT';
+    // The worker's text may carry the same "Application failed to load: " the error adds again.
+    const detail = withoutCodePrefix(code, failure.message);
+    this.#log.fatal({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${detail}`);
+    this.#haltError = new TsgunError(code, detail);
     this.#exitCode = isListen ? EXIT.ERROR : EXIT.BOOT;
     this.#rejectReady(this.#haltError);
     this.#beginStop(false);
@@ -575,6 +604,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   #beginStop(graceful: boolean): void {
     if (this.#stopping && (graceful || !this.#stopping.graceful)) return;
+    if (!this.#stopping) this.#notify?.stopping();
     this.#stopping = { graceful };
     // As gunicorn's arbiter does: close the listening sockets first, so new connections are
     // refused at once (a proxy retries them on another instance, even a POST) instead of
@@ -659,6 +689,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   async #finish(): Promise<number> {
+    this.#notify?.close();
     this.#codeWatcher?.close();
     this.#control?.close();
     this.#metrics?.close();
@@ -672,6 +703,25 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     this.#log.info({ code: this.#exitCode }, 'Shutting down: Master');
     this.#logFiles.flush();
     return this.#exitCode;
+  }
+
+  // ── Production process settings (issue 14) ─────────────────────────────────────────────────
+
+  #poolState(): PoolState {
+    const gen = this.#pendingGeneration ?? this.#generation;
+    const ready = [...this.#workers.values()].filter((r) => r.generation === this.#generation && r.state === 'ready').length;
+    return { ready, target: this.#target, generation: gen };
+  }
+
+  /** USR1 after logrotate: the master just recreated the files as root; workers reopen them as --user. */
+  #handOverLogsAgain(): void {
+    if (!this.#identity) return;
+    const { settings } = this.#config;
+    try {
+      handOverLogFiles([settings.errorLogfile, settings.accessLogfile ?? '-'], this.#identity);
+    } catch (err) {
+      this.#log.error({ err: errorMessage(err) }, 'Cannot hand the reopened log files to the workers\' user');
+    }
   }
 
   // ── Control socket and metrics ────────────────────────────────────────────────────────────
