@@ -105,14 +105,23 @@ describe.skipIf(!IS_ROOT || !NOBODY)('a root-started master with --user nobody',
     expect((await tsgun.stop()).code).toBe(0);
   });
 
-  it('--initgroups gives the user its own groups; a numeric --user works', async () => {
-    const tsgun = await startTsgun([APP, '-b', '127.0.0.1:0', '--user', String(NOBODY!.uid), '--initgroups']);
-    const [worker] = readFileSync(`/proc/${tsgun.pid}/task/${tsgun.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-    const ids = procIds(worker!);
-    expect(ids.uid[0]).toBe(NOBODY!.uid);
-    const expected = spawnSync('id', ['-G', 'nobody'], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
-    expect(ids.groups.sort()).toEqual(expected.sort());
-    expect((await tsgun.stop()).code).toBe(0);
+  it('--initgroups gives the workers the user\'s supplementary groups; without it only --group; a numeric --user works', async () => {
+    // A system user that is a member of some group (e.g. postgres in ssl-cert), else nobody.
+    const member = spawnSync('getent', ['group'], { encoding: 'utf8' }).stdout.split('\n')
+      .flatMap((l) => (l.split(':')[3] ?? '').split(',').filter(Boolean))
+      .find((name) => passwdIds(name) !== undefined) ?? 'nobody';
+    const ids = passwdIds(member)!;
+    const expected = spawnSync('id', ['-G', member], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
+    const groupsOf = async (extra: string[]): Promise<number[]> => {
+      const tsgun = await startTsgun([APP, '-b', '127.0.0.1:0', '--user', String(ids.uid), ...extra]);
+      const [worker] = readFileSync(`/proc/${tsgun.pid}/task/${tsgun.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      const { uid, groups } = procIds(worker!);
+      expect(uid[0]).toBe(ids.uid);
+      expect((await tsgun.stop()).code).toBe(0);
+      return groups.sort((a, b) => a - b);
+    };
+    expect(await groupsOf(['--initgroups'])).toEqual(expected.sort((a, b) => a - b));
+    expect(await groupsOf([])).toEqual([ids.gid]);
   });
 
   it('a non-root master asked to switch users: one clear line, exit 2, nothing forked', async () => {
