@@ -27,7 +27,8 @@ export function checkReusePort(binds: readonly string[]): void {
     }
   });
   if (other !== undefined) {
-    throw new TsgunError('TSGUN_ERR_REUSE_PORT', `only TCP binds can be shared with SO_REUSEPORT, not ${other} (socket activation included)`);
+    const why = `only TCP binds can be shared with SO_REUSEPORT, not ${other} (socket activation included)`;
+    throw new TsgunError('TSGUN_ERR_REUSE_PORT', why);
   }
 }
 

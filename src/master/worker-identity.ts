@@ -77,11 +77,14 @@ export function resolveWorkerIdentity(settings: Pick<Settings, 'user' | 'group' 
   } else if (user !== null && primaryGid === undefined) {
     throw new TsgunError('TSGUN_ERR_INVALID_SETTING', `--user ${user}: has no passwd entry, so give --group too`);
   }
-  if (initgroups && name === undefined) throw new TsgunError('TSGUN_ERR_INVALID_SETTING', '--initgroups: needs a --user with a passwd entry');
+  if (initgroups && name === undefined) {
+    throw new TsgunError('TSGUN_ERR_INVALID_SETTING', '--initgroups: needs a --user with a passwd entry');
+  }
   if (euid !== 0 && (uid !== euid || gid !== egid)) {
     throw new TsgunError(
       'TSGUN_ERR_PRIVILEGES',
-      `the master runs as uid ${euid}, not root, so it cannot start workers as uid ${uid} gid ${gid}: start tsgun as root, or drop --user/--group`,
+      `the master runs as uid ${euid}, not root, so it cannot start workers as uid ${uid} gid ${gid}: ` +
+        'start tsgun as root, or drop --user/--group',
     );
   }
   // A non-root master asked for its own identity: there is nothing to switch (nor could it).

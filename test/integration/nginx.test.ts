@@ -140,7 +140,14 @@ http {
   const up = await waitUntil(() => child.exitCode !== null || /start worker process/.test(errorLog()), 10_000);
   if (!up || child.exitCode !== null) throw new Error(`nginx did not start: ${stderr}\n${errorLog()}`);
   await connectable(httpPort);
-  return { dir, pid: child.pid!, httpUrl: `http://127.0.0.1:${httpPort}`, httpsUrl: `https://localhost:${httpsPort}`, errorLog, accessLog: read('access.log') };
+  return {
+    dir,
+    pid: child.pid!,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpsUrl: `https://localhost:${httpsPort}`,
+    errorLog,
+    accessLog: read('access.log'),
+  };
 }
 
 async function connectable(port: number): Promise<void> {

@@ -51,10 +51,12 @@ describe.skipIf(!NODE24)(`--reuse-port on ${NODE24 ?? 'Node 24 (not found)'}`, (
   });
 
   it('refuses a unix socket bind with one line and exit 2', () => {
-    const run = spawnSync(NODE24!, [BIN, APP, '-b', 'unix:/tmp/tsgun-h14-never.sock', '--reuse-port'], { encoding: 'utf8', timeout: 15_000 });
+    const args = [BIN, APP, '-b', 'unix:/tmp/tsgun-h14-never.sock', '--reuse-port'];
+    const run = spawnSync(NODE24!, args, { encoding: 'utf8', timeout: 15_000 });
     expect(run.status).toBe(2);
     expect(run.stderr.trim().split('\n').at(-1)).toBe(
-      'tsgun: error: Cannot use --reuse-port: only TCP binds can be shared with SO_REUSEPORT, not unix:/tmp/tsgun-h14-never.sock (socket activation included)',
+      'tsgun: error: Cannot use --reuse-port: only TCP binds can be shared with SO_REUSEPORT, ' +
+        'not unix:/tmp/tsgun-h14-never.sock (socket activation included)',
     );
   });
 });

@@ -44,7 +44,11 @@ function procIds(pid: number): { uid: number[]; gid: number[]; groups: number[] 
 
 /** GET / over a unix socket from a process running as uid:gid (as nginx's workers do). */
 function curlAs(ids: { uid: number; gid: number }, socket: string): string {
-  const script = `require('http').get({ socketPath: ${JSON.stringify(socket)}, path: '/' }, (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => console.log(r.statusCode, b)); }).on('error', (e) => { console.log('error', e.code); process.exit(1); });`;
+  const script = [
+    `require('http').get({ socketPath: ${JSON.stringify(socket)}, path: '/' }, (r) => {`,
+    "  let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => console.log(r.statusCode, b));",
+    "}).on('error', (e) => { console.log('error', e.code); process.exit(1); });",
+  ].join('\n');
   const out = spawnSync(process.execPath, ['-e', script], { uid: ids.uid, gid: ids.gid, encoding: 'utf8', timeout: 10_000 });
   return out.stdout.trim();
 }
@@ -126,7 +130,8 @@ describe.skipIf(!IS_ROOT || !NOBODY)('a root-started master with --user nobody',
 
   it('a non-root master asked to switch users: one clear line, exit 2, nothing forked', async () => {
     const dir = tempDir();
-    const tsgun = spawnTsgun([APP, '-b', '127.0.0.1:0', '--user', 'root', '--no-control-socket'], { uid: NOBODY!.uid, gid: NOBODY!.gid, cwd: dir });
+    const args = [APP, '-b', '127.0.0.1:0', '--user', 'root', '--no-control-socket'];
+    const tsgun = spawnTsgun(args, { uid: NOBODY!.uid, gid: NOBODY!.gid, cwd: dir });
     expect((await tsgun.exited).code).toBe(2);
     expect(tsgun.stderr()).toContain(`tsgun: error: Cannot run workers as another user: the master runs as uid ${NOBODY!.uid}, not root`);
     expect(tsgun.lines.some((l) => String(l.msg).startsWith('Booting worker'))).toBe(false);
@@ -136,7 +141,8 @@ describe.skipIf(!IS_ROOT || !NOBODY)('a root-started master with --user nobody',
 describe('start-up errors a new user meets', () => {
   it('an unknown --user or --group: exit 2 naming it', () => {
     for (const [flag, what] of [['--user', 'user'], ['--group', 'group']] as const) {
-      const run = spawnSync(process.execPath, [BIN, APP, '-b', '127.0.0.1:0', flag, 'no-such-account-h14'], { encoding: 'utf8', timeout: 15_000 });
+      const args = [BIN, APP, '-b', '127.0.0.1:0', flag, 'no-such-account-h14'];
+      const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 15_000 });
       expect(run.status).toBe(2);
       expect(run.stderr).toContain(`tsgun: error: Unknown user or group: ${flag} no-such-account-h14: no such ${what}`);
     }

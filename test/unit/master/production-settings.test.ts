@@ -69,7 +69,8 @@ describe('resolveWorkerIdentity', () => {
   it.skipIf(process.getuid?.() !== 0)('as root: resolves a name to its uid and primary group; ids without an entry need --group', () => {
     expect(resolveWorkerIdentity({ ...none, user: 'nobody' })).toEqual({ uid: 65534, gid: 65534, user: 'nobody', initgroups: false });
     expect(resolveWorkerIdentity({ ...none, user: '65534', group: '0' })).toMatchObject({ uid: 65534, gid: 0 });
-    expect(resolveWorkerIdentity({ ...none, user: '54321', group: '54321' })).toEqual({ uid: 54321, gid: 54321, user: undefined, initgroups: false });
+    const noEntry = resolveWorkerIdentity({ ...none, user: '54321', group: '54321' });
+    expect(noEntry).toEqual({ uid: 54321, gid: 54321, user: undefined, initgroups: false });
     expect(() => resolveWorkerIdentity({ ...none, user: '54321' })).toThrow('has no passwd entry, so give --group too');
   });
 });
