@@ -135,6 +135,21 @@ export const ERRORS = {
     exitCode: EXIT.ERROR,
     doc: 'At start: a Node.js internal tsgun drives (src/internals-guard.ts) changed shape; this Node is outside the supported range.',
   },
+  TSGUN_ERR_UNKNOWN_IDENTITY: {
+    message: 'Unknown user or group',
+    exitCode: EXIT.USAGE,
+    doc: '`--user` or `--group` names no user or group of this host (checked before anything is bound).',
+  },
+  TSGUN_ERR_PRIVILEGES: {
+    message: 'Cannot run workers as another user',
+    exitCode: EXIT.USAGE,
+    doc: '`--user`/`--group` given to a master that is not root, or a worker could not drop its privileges.',
+  },
+  TSGUN_ERR_REUSE_PORT: {
+    message: 'Cannot use --reuse-port',
+    exitCode: EXIT.USAGE,
+    doc: '`--reuse-port` on a Node without `reusePort` (< 22.12), or with a `unix:`/`fd://` bind.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -154,6 +169,12 @@ export class TsgunError extends Error {
 
 export function isTsgunError(err: unknown): err is TsgunError {
   return err instanceof TsgunError;
+}
+
+/** `message` without a leading "<code's message>: " (a worker's error text, wrapped again by the master). */
+export function withoutCodePrefix(code: ErrorCode, message: string): string {
+  const prefix = `${ERRORS[code].message}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
 /** The one-line text of any thrown value, for logs and CLI output. */

@@ -20,6 +20,7 @@ import {
   type ParseContext,
 } from './codecs.js';
 import { optionalTcpAddress } from './tcp-address-codec.js';
+import { umask } from './umask-codec.js';
 
 export const SECTIONS = [
   'Server socket',
@@ -145,6 +146,20 @@ export const SETTINGS = [
     default: 2048,
     doc: 'Maximum number of pending connections.',
     longDoc: 'Passed to listen(); the kernel caps it at `net.core.somaxconn`. Typical values are 64-2048.',
+  }),
+  setting({
+    name: 'reusePort',
+    section: 'Server socket',
+    flags: ['--reuse-port'],
+    env: ['TSGUN_REUSE_PORT'],
+    codec: flag(),
+    default: false,
+    doc: 'Each worker listens on its own SO_REUSEPORT socket for every TCP bind; the kernel spreads connections over them (Node >= 22.12).',
+    longDoc:
+      'The kernel picks a worker by hashing the connection\'s addresses, not by how busy it is: a worker stuck on a slow ' +
+      'request still gets its share of new connections, which wait in its own queue. Connections queued on a worker ' +
+      'that exits (reload, recycling, crash) are reset. Only TCP binds; refused on Node 20 and with unix: or fd:// binds. ' +
+      'See docs/deployment.md.',
   }),
   setting({
     name: 'forwardedAllowIps',
@@ -456,6 +471,53 @@ export const SETTINGS = [
     codec: optionalText(),
     default: null,
     doc: 'Write the master\'s process id to this file; removed on exit.',
+  }),
+  setting({
+    name: 'umask',
+    section: 'Process',
+    flags: ['-m', '--umask'],
+    metavar: 'MASK',
+    env: ['TSGUN_UMASK'],
+    codec: umask(),
+    default: 0,
+    doc: 'File-mode mask for the unix sockets tsgun binds (octal); the default 0 makes them connectable by any local user.',
+    longDoc:
+      'As gunicorn\'s default: a front end such as nginx, whose workers run as `nobody` or `www-data`, must be able to ' +
+      'connect. Use `007` with `--group` set to the front end\'s group to allow only that group. Text is read as octal ' +
+      '(gunicorn reads it as decimal); a config file may give a number (`0o007`). Log files and the pid file are not affected.',
+  }),
+  setting({
+    name: 'user',
+    section: 'Process',
+    flags: ['-u', '--user'],
+    metavar: 'USER',
+    env: ['TSGUN_USER'],
+    codec: optionalText(),
+    default: null,
+    doc: 'Run the workers as this user (name or id); the master, started as root, binds the sockets first.',
+    longDoc:
+      'Log files, the unix socket files and the balance board are handed to this user so workers can reopen them (USR1). ' +
+      'The master stays root to bind, fork and signal its workers; the app only ever runs in workers.',
+  }),
+  setting({
+    name: 'group',
+    section: 'Process',
+    flags: ['-g', '--group'],
+    metavar: 'GROUP',
+    env: ['TSGUN_GROUP'],
+    codec: optionalText(),
+    default: null,
+    defaultDoc: "the --user's primary group",
+    doc: 'Run the workers with this group (name or id).',
+  }),
+  setting({
+    name: 'initgroups',
+    section: 'Process',
+    flags: ['--initgroups'],
+    env: ['TSGUN_INITGROUPS'],
+    codec: flag(),
+    default: false,
+    doc: 'Give the workers every supplementary group of --user (initgroups(3)); without it they keep only --group.',
   }),
   setting({
     name: 'chdir',

@@ -15,6 +15,24 @@ export interface WorkerBoot {
   readonly listenerCount: number;
   /** This worker's slot on the master's balance board (async class; see ipc/balance-board.ts). */
   readonly board?: { readonly path: string; readonly slot: number } | undefined;
+  /** --user/--group: whom the worker becomes before it opens or loads anything (worker/drop-privileges.ts). */
+  readonly identity?: WorkerIdentity | undefined;
+  /** --reuse-port: the worker binds its own SO_REUSEPORT socket for each of these TCP binds (worker/reuse-port-accept.ts). */
+  readonly reusePort?: readonly ReusePortBind[] | undefined;
+}
+
+export interface WorkerIdentity {
+  readonly uid: number;
+  readonly gid: number;
+  /** The passwd name, for initgroups(3). */
+  readonly user: string | undefined;
+  readonly initgroups: boolean;
+}
+
+export interface ReusePortBind {
+  readonly host: string;
+  /** The port the master reserved (the actual one when the bind said port 0). */
+  readonly port: number;
 }
 
 export const WORKER_BOOT_ENV = 'TSGUN_WORKER_BOOT';

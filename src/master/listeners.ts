@@ -112,9 +112,12 @@ async function clearStaleSocket(bind: string, path: string): Promise<void> {
   unlinkSync(path);
 }
 
-async function openUnix(bind: string, path: string): Promise<Listener> {
+async function openUnix(bind: string, path: string, umask: number | undefined): Promise<Listener> {
   await clearStaleSocket(bind, path);
+  // bind(2) creates the socket file with 0777 & ~umask; connect(2) needs write permission on it.
+  const previous = umask === undefined ? undefined : process.umask(umask);
   const handle = createServerHandle(path, -1, -1);
+  if (previous !== undefined) process.umask(previous);
   if (typeof handle === 'number') throw bindError(bind, handle);
   return { handle, info: { bind, kind: 'unix', address: path, port: undefined, family: 'unix', url: `unix:${path}` }, ownedPath: path };
 }
@@ -127,7 +130,12 @@ function openFd(bind: string, fd: number): Listener {
   return { handle, info: { bind, kind: 'fd', address: bind, port: undefined, family: 'unix', url: bind }, ownedPath: undefined };
 }
 
-async function openOne(bind: string): Promise<Listener> {
+export interface OpenOptions {
+  /** --umask for unix socket files; undefined keeps the process umask. */
+  readonly umask?: number | undefined;
+}
+
+async function openOne(bind: string, options: OpenOptions): Promise<Listener> {
   // Settings are validated already; a parse error here names the bind again for safety.
   let parsed: BindAddress;
   try {
@@ -139,7 +147,7 @@ async function openOne(bind: string): Promise<Listener> {
     case 'tcp':
       return openTcp(bind, parsed.host, parsed.port);
     case 'unix':
-      return openUnix(bind, parsed.path);
+      return openUnix(bind, parsed.path, options.umask);
     case 'fd':
       return openFd(bind, parsed.fd);
   }
@@ -179,10 +187,10 @@ export function renameInherited(listeners: readonly Listener[], binds: readonly 
   });
 }
 
-export async function openListeners(binds: readonly string[]): Promise<Listener[]> {
+export async function openListeners(binds: readonly string[], options: OpenOptions = {}): Promise<Listener[]> {
   const opened: Listener[] = [];
   try {
-    for (const bind of binds) opened.push(await openOne(bind));
+    for (const bind of binds) opened.push(await openOne(bind, options));
     return opened;
   } catch (err) {
     closeListeners(opened);

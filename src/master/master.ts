@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import { EXIT, WORKER_EXIT, TsgunError, errorMessage } from '../errors.js';
+import { EXIT, WORKER_EXIT, TsgunError, errorMessage, withoutCodePrefix } from '../errors.js';
 import { isWorkerMessage, WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
@@ -23,7 +23,6 @@ import { clusterPorts, type MasterPorts } from './process-ports.js';
 import { DisposerStack } from './disposer-stack.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';
-import { checkApp } from '../app/check-app.js';
 import { parseAppSpec } from '../app/index.js';
 import { ControlServer } from './control-server.js';
 import { runControlCommand, type EffectiveConfig, type MasterControl } from './control-commands.js';
@@ -33,6 +32,11 @@ import type { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
 import { dirname, join, resolve } from 'node:path';
+import { checkApp, checkAppFile } from '../app/check-app.js';
+import { SystemdNotifier, type PoolState } from './systemd-notify.js';
+import { handOverLogFiles, handOverPaths, resolveWorkerIdentity } from './worker-identity.js';
+import { checkReusePort, reusePortBinds } from './reuse-port.js';
+import type { ReusePortBind, WorkerIdentity } from '../ipc/messages.js';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
@@ -109,6 +113,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #successor: ChildProcess | undefined;
   /** Started by USR2: the old master to TERM once our workers are ready. */
   #predecessor: number | undefined;
+  // ── Production process settings (issue 14): --user/--group, --reuse-port, systemd notify ──
+  #identity: WorkerIdentity | undefined;
+  #reusePort: ReusePortBind[] | undefined;
+  #notify: SystemdNotifier | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -155,13 +163,16 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
     // --preload: load the app once here so a broken app fails before anything is forked.
     if (settings.preloadApp) await checkApp(this.#config);
+    else checkAppFile(this.#config); // a missing file fails here, before anything is forked
+    this.#identity = resolveWorkerIdentity(settings);
     const reexec = takeReexecEnv(process.env);
     const inherited = reexec ? reexec.binds.map((_, i) => `fd://${3 + i}`) : inheritedBinds(process.env, process.pid);
+    if (settings.reusePort) checkReusePort(inherited && !reexec ? inherited : settings.bind);
     // sd_listen_fds(unset_environment=1): workers and their children must not see them.
     delete process.env['LISTEN_FDS'];
     delete process.env['LISTEN_PID'];
     delete process.env['LISTEN_FDNAMES'];
-    this.#listeners = await openListeners(inherited ?? settings.bind);
+    this.#listeners = await openListeners(inherited ?? settings.bind, { umask: settings.umask });
     // After a USR2 hand-over the sockets (and their files) belong to the new master. Not even
     // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
     this.#resources.defer('listeners', () => {
@@ -173,6 +184,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     }
     try {
       this.#openResources();
+      if (this.#identity) {
+        handOverLogFiles([settings.errorLogfile, settings.accessLogfile ?? '-'], this.#identity);
+        handOverPaths(this.#listeners.flatMap((l) => l.ownedPath ?? []), this.#identity);
+      }
       await this.#openControl();
       this.#openLoopResources();
     } catch (err) {
@@ -212,8 +227,15 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       const board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
       this.#board = board;
       this.#resources.defer('board', () => board.close({ unlink: true }));
+      if (this.#identity) handOverPaths([board.path], this.#identity);
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
+    }
+    if (settings.reusePort) this.#reusePort = reusePortBinds(this.#listeners);
+    const notify = SystemdNotifier.fromEnv(process.env, this.#log);
+    if (notify) {
+      this.#notify = notify;
+      this.#resources.defer('notify', () => notify.close());
     }
     if (this.#handleSignals) {
       this.#installSignals();
@@ -246,6 +268,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     if (next === old) return;
     this.#target = next;
     this.#log.info({ from: old, to: next }, `Scaling workers from ${old} to ${next}`);
+    this.#notify?.status(this.#poolState());
     void runHook(this.#hooks, 'nworkersChanged', this.#log, this.#view(), next, old);
     this.#wake?.();
   }
@@ -334,6 +357,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       case 'USR1':
         this.#log.info({ signal: 'SIGUSR1' }, 'Reopening log files');
         this.#logFiles.reopen();
+        this.#handOverLogsAgain();
         for (const r of this.#workers.alive()) this.#send(r, { tsgun: 'reopen-logs' });
         return;
       case 'USR2':
@@ -390,6 +414,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       age,
       listenerCount: this.#listeners.length,
       board: this.#board ? { path: this.#board.path, slot: this.#workers.freeSlot() } : undefined,
+      identity: this.#identity,
+      reusePort: this.#reusePort,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
     // libuv: after each accept, sleep a moment so a sibling can take the next pending connection
@@ -484,11 +510,13 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     if (outdated) {
       for (const r of outdated) this.#stopWorker(r, true, 'reload');
       this.#log.info({ generation: this.#workers.servingGeneration }, 'Reload complete: new workers ready, old workers stopping');
+      if (this.#isReady) this.#notify?.ready(this.#poolState());
     }
     if (!this.#isReady) {
       this.#isReady = true;
       this.#log.info({ workers: readyCount, pids: current.map((r) => r.pid) }, `Ready: ${readyCount} worker(s) serving`);
       this.#resolveReady();
+      this.#notify?.ready(this.#poolState());
       void runHook(this.#hooks, 'whenReady', this.#log, this.#view());
       if (this.#predecessor !== undefined) this.#retirePredecessor(this.#predecessor);
     }
@@ -524,6 +552,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // A reload in progress is superseded: its workers stop, a fresh generation starts.
     const { generation, superseded } = this.#workers.beginReload();
     for (const r of superseded) this.#stopWorker(r, false, 'reload');
+    this.#notify?.reloading(this.#poolState());
     this.#log.info({ generation, workers: this.#target }, 'Reloading: starting new workers');
     this.#manage();
   }
@@ -566,6 +595,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         `${what} during reload; old workers keep serving`,
       );
       for (const other of this.#workers.abandonReload()) this.#stopWorker(other, false, 'reload');
+      this.#notify?.ready(this.#poolState()); // the old generation still serves: the reload is over
       return;
     }
     if (this.#isReady || this.#workers.generationServed(r.generation)) {
@@ -575,12 +605,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       return;
     }
     // Nothing ever booted: halt with the app's error instead of a respawn loop (gunicorn's halt).
-    this.#log.fatal({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${failure.message}`);
     const isListen = failure.kind === 'listen';
-    this.#haltError = new TsgunError(
-      isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT',
-      failure.message,
-    );
+    const code = isListen ? 'TSGUN_ERR_BIND' : appLoad ? 'TSGUN_ERR_APP_LOAD' : 'TSGUN_ERR_WORKER_BOOT';
+    // The worker's text may carry the same "Application failed to load: " the error adds again.
+    const detail = withoutCodePrefix(code, failure.message);
+    this.#log.fatal({ worker: r.age, workerPid: r.pid, error: failure.message, stack: failure.stack }, `${what}: ${detail}`);
+    this.#haltError = new TsgunError(code, detail);
     this.#exitCode = isListen ? EXIT.ERROR : EXIT.BOOT;
     this.#rejectReady(this.#haltError);
     this.#beginStop(false);
@@ -588,6 +618,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   #beginStop(graceful: boolean): void {
     if (this.#stopping && (graceful || !this.#stopping.graceful)) return;
+    if (!this.#stopping) this.#notify?.stopping();
     this.#stopping = { graceful };
     // As gunicorn's arbiter does: close the listening sockets first, so new connections are
     // refused at once (a proxy retries them on another instance, even a POST) instead of
@@ -663,6 +694,23 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     this.#log.info({ code: this.#exitCode }, 'Shutting down: Master');
     this.#logFiles.flush();
     return this.#exitCode;
+  }
+
+  // ── Production process settings (issue 14) ─────────────────────────────────────────────────
+
+  #poolState(): PoolState {
+    return { ready: this.#workers.servingReadyCount(), target: this.#target, generation: this.#workers.building };
+  }
+
+  /** USR1 after logrotate: the master just recreated the files as root; workers reopen them as --user. */
+  #handOverLogsAgain(): void {
+    if (!this.#identity) return;
+    const { settings } = this.#config;
+    try {
+      handOverLogFiles([settings.errorLogfile, settings.accessLogfile ?? '-'], this.#identity);
+    } catch (err) {
+      this.#log.error({ err: errorMessage(err) }, 'Cannot hand the reopened log files to the workers\' user');
+    }
   }
 
   // ── Control socket and metrics ────────────────────────────────────────────────────────────

@@ -110,6 +110,11 @@ export class WorkerPool {
     return [...this.#records.values()].filter((r) => r.state === 'ready');
   }
 
+  /** Ready workers of the serving generation (systemd STATUS=). */
+  servingReadyCount(): number {
+    return this.serving().filter((r) => r.generation === this.#generation).length;
+  }
+
   /** A live worker by pid that is not already stopping (ctl kill). */
   stoppable(pid: number): WorkerRecord | undefined {
     return this.alive().find((r) => r.pid === pid && r.state !== 'stopping');

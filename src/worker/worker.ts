@@ -25,7 +25,8 @@ import { engineOptions } from '../http/engine-options.js';
 import type { RequestHandler, RequestRecord, RequestGate } from '../http/types.js';
 import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
-import { AcceptControl } from './accept-control.js';
+import { AcceptControl, type AcceptControlOptions } from './accept-control.js';
+import { ReusePortAccept } from './reuse-port-accept.js';
 import { AsyncGate, SyncGate } from './gates.js';
 import { AsyncAdmission } from './async-admission.js';
 import { BalanceBoard } from '../ipc/balance-board.js';
@@ -63,7 +64,7 @@ export class WorkerProcess {
     const { log, files } = createErrorLog({ level: settings.logLevel, file: settings.errorLogfile, base: { worker: boot.age } });
     this.#log = log;
     this.#accessLog = settings.accessLogfile ? createAccessLog(settings.accessLogfile) : undefined;
-    this.#accept = new AcceptControl({
+    const acceptOptions: AcceptControlOptions = {
       backlog: settings.backlog,
       onConnection: (socket, index) => this.#onConnection(socket, index),
       requestSpare: (index) => this.#send({ tsgun: 'want-listener', index }),
@@ -72,7 +73,9 @@ export class WorkerProcess {
         this.#bootFailed('listen', new Error(code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)), WORKER_EXIT.BOOT_ERROR);
       },
       onAllListening: () => this.#onListening(),
-    });
+    };
+    // The one place the listener mode is chosen: the master's shared sockets, or --reuse-port's own.
+    this.#accept = boot.reusePort ? new ReusePortAccept(acceptOptions, boot.reusePort) : new AcceptControl(acceptOptions);
     this.#accept.expect(boot.listenerCount);
     this.#logFiles = {
       reopen: () => {
@@ -150,7 +153,8 @@ export class WorkerProcess {
         onAppError: (err, req) => this.#log.error({ err, method: req.method, url: req.url }, 'Error handling request'),
       },
     );
-    this.#send({ tsgun: 'want-listeners' });
+    if (this.#accept instanceof ReusePortAccept) this.#accept.listen();
+    else this.#send({ tsgun: 'want-listeners' });
   }
 
   /** Request-level bookkeeping around the app: the request in progress (for timeouts) and hooks. */

@@ -42,6 +42,11 @@ export interface StartOptions {
   /** Wait for the "Ready" line (default true). */
   readonly waitReady?: boolean;
   readonly timeoutMs?: number;
+  /** Another Node binary (e.g. /work/tools/node/24/…/bin/node); default: the one running the tests. */
+  readonly node?: string;
+  /** Start the master as this user/group (the test runs as root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export function spawnTsgun(args: readonly string[], options: StartOptions = {}): TsgunProcess {
@@ -51,9 +56,11 @@ export function spawnTsgun(args: readonly string[], options: StartOptions = {}):
   delete env['PORT'];
   delete env['TSGUN_CMD_ARGS'];
   if (options.env) Object.assign(env, options.env);
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(options.node ?? process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

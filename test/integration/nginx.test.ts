@@ -2,6 +2,10 @@
  * Real nginx (the Debian package) in front of tsgun, configured from deploy/nginx/tsgun.conf with
  * only addresses and paths swapped for temporary ones. nginx runs in the foreground from a temp
  * prefix, on loopback ports, and is killed with its workers after each test.
+ *
+ * Both run as they do in production: nginx without a `user` directive (started as root, its
+ * workers run as nobody, as every distribution ships it), tsgun started as root with
+ * `--user nobody`, so the unix socket must be connectable by another user (issue 14).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
@@ -9,7 +13,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { randomBytes, createHash } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAll, ROOT, startTsgun, waitUntil, type TsgunProcess } from '../helpers/tsgun-process.js';
@@ -21,6 +25,8 @@ const APP = join(ROOT, 'test/fixtures/nginx/app.js');
 const CERT_DIR = join(ROOT, 'test/fixtures/nginx');
 /** A client address nginx will see (all of 127/8 is loopback): distinct from nginx's own 127.0.0.1. */
 const CLIENT_IP = '127.0.0.7';
+/** As root (CI), tsgun's workers drop to nobody, as a production master started by root does. */
+const AS_USER = process.getuid?.() === 0 ? ['--user', 'nobody'] : [];
 
 if (!NGINX) console.warn('nginx.test.ts: nginx is not installed, skipping (apt-get install nginx; .ci/run installs it)');
 
@@ -28,6 +34,8 @@ if (!NGINX) console.warn('nginx.test.ts: nginx is not installed, skipping (apt-g
 
 interface Nginx {
   readonly dir: string;
+  /** The nginx master's pid. */
+  readonly pid: number;
   readonly httpUrl: string;
   readonly httpsUrl: string;
   errorLog(): string;
@@ -54,6 +62,8 @@ afterEach(async () => {
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tsgun-nginx-'));
+  // nginx's workers (nobody) must reach the socket and their temp dirs in here: enter, not list.
+  chmodSync(dir, 0o711);
   tempDirs.push(dir);
   return dir;
 }
@@ -93,13 +103,11 @@ async function startNginx(dir: string, upstreams: Upstreams): Promise<Nginx> {
   site = replaceOnce(site, '10.0.0.12:8000', upstreams.pool?.[1] ?? '127.0.0.1:9');
   if (upstreams.pool) site = replaceOnce(site, 'proxy_pass http://tsgun;', 'proxy_pass http://tsgun_pool;');
   writeFileSync(join(dir, 'tsgun.conf'), site);
-  // The main context tsgun.conf is meant to be included from. As root, nginx's workers would
-  // run as nobody, who may not connect to a root-owned 0755 socket in a 0700 temp dir.
-  const user = process.getuid?.() === 0 ? 'user root;' : '';
+  // The main context tsgun.conf is meant to be included from; no `user` directive: nginx's
+  // default (nobody when started as root), as distributions run it.
   writeFileSync(
     join(dir, 'nginx.conf'),
-    `${user}
-worker_processes 1;
+    `worker_processes 1;
 error_log ${dir}/error.log info;
 pid ${dir}/nginx.pid;
 events { worker_connections 512; }
@@ -132,7 +140,14 @@ http {
   const up = await waitUntil(() => child.exitCode !== null || /start worker process/.test(errorLog()), 10_000);
   if (!up || child.exitCode !== null) throw new Error(`nginx did not start: ${stderr}\n${errorLog()}`);
   await connectable(httpPort);
-  return { dir, httpUrl: `http://127.0.0.1:${httpPort}`, httpsUrl: `https://localhost:${httpsPort}`, errorLog, accessLog: read('access.log') };
+  return {
+    dir,
+    pid: child.pid!,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpsUrl: `https://localhost:${httpsPort}`,
+    errorLog,
+    accessLog: read('access.log'),
+  };
 }
 
 async function connectable(port: number): Promise<void> {
@@ -244,8 +259,13 @@ describe.skipIf(!NGINX)(`nginx (${NGINX ?? 'not installed'}) in front of tsgun`,
   it('on a unix socket: forwarded client and scheme, 20 MB upload, streaming, zero 5xx across a HUP reload', async () => {
     const dir = tempDir();
     const socket = join(dir, 'tsgun.sock');
-    const tsgun = await startTsgun([APP, '-w', '2', '-b', `unix:${socket}`, '--access-logfile', '-']);
+    const tsgun = await startTsgun([APP, '-w', '2', '-b', `unix:${socket}`, '--access-logfile', '-', ...AS_USER]);
     const nginx = await startNginx(dir, { socket });
+    if (AS_USER.length > 0) {
+      // Nobody on either side is root but the two masters.
+      expect(uidsOf(childrenOf(nginx.pid))).toEqual([NOBODY_UID]);
+      expect(uidsOf(childrenOf(tsgun.pid))).toEqual([NOBODY_UID, NOBODY_UID]);
+    }
 
     const hello = await send(`${nginx.httpUrl}/`);
     expect([hello.status, hello.body]).toEqual([200, 'ok']);
@@ -283,7 +303,7 @@ describe.skipIf(!NGINX)(`nginx (${NGINX ?? 'not installed'}) in front of tsgun`,
 
   it('untrusted peer: with --forwarded-allow-ips not naming nginx, the app sees nginx, not the client', async () => {
     const dir = tempDir();
-    const tsgun = await startTsgun([APP, '-b', '127.0.0.1:0', '--forwarded-allow-ips', '192.0.2.1']);
+    const tsgun = await startTsgun([APP, '-b', '127.0.0.1:0', '--forwarded-allow-ips', '192.0.2.1', ...AS_USER]);
     const nginx = await startNginx(dir, { pool: [new URL(tsgun.url).host, new URL(tsgun.url).host] });
     const whoami = JSON.parse((await send(`${nginx.httpsUrl}/whoami`)).body) as Record<string, unknown>;
     // tsgun drops X-Forwarded-* from a peer it does not trust (issue 4), so even an app that trusts
@@ -294,8 +314,8 @@ describe.skipIf(!NGINX)(`nginx (${NGINX ?? 'not installed'}) in front of tsgun`,
 
   it('two tsgun instances behind one upstream: both serve; stopping one with TERM under load costs no errors', async () => {
     const dir = tempDir();
-    const a = await startTsgun([APP, '-w', '2', '-b', '127.0.0.1:0'], { env: { INSTANCE: 'a' } });
-    const b = await startTsgun([APP, '-w', '2', '-b', '127.0.0.1:0'], { env: { INSTANCE: 'b' } });
+    const a = await startTsgun([APP, '-w', '2', '-b', '127.0.0.1:0', ...AS_USER], { env: { INSTANCE: 'a' } });
+    const b = await startTsgun([APP, '-w', '2', '-b', '127.0.0.1:0', ...AS_USER], { env: { INSTANCE: 'b' } });
     const nginx = await startNginx(dir, { pool: [new URL(a.url).host, new URL(b.url).host] });
 
     const before = await load(nginx.httpUrl, 8, sleep(1000));
@@ -324,6 +344,17 @@ describe.skipIf(!NGINX)(`nginx (${NGINX ?? 'not installed'}) in front of tsgun`,
     expect((await b.stop()).code).toBe(0);
   });
 });
+
+const NOBODY_UID = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** Real uid of each process, from /proc/PID/status. */
+function uidsOf(pids: readonly number[]): number[] {
+  return pids.map((pid) => Number(/^Uid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]));
+}
 
 function waitForReload(tsgun: TsgunProcess): Promise<void> {
   // Reload is done when the old generation's workers have exited and the new ones serve.

@@ -46,6 +46,12 @@ const EXPECTED_DEFAULTS = {
   controlSocket: null,
   noControlSocket: false,
   metricsBind: null,
+  // Production process settings (issue 14): gunicorn's umask 0, user, group, initgroups, reuse_port.
+  reusePort: false,
+  umask: 0,
+  user: null,
+  group: null,
+  initgroups: false,
 } as const;
 
 const HOOKS = [

@@ -15,7 +15,7 @@ const running: { master: Master; ports: FakePorts }[] = [];
 
 async function startMaster(options: { workers?: number; timeout?: number } = {}): Promise<{ master: Master; ports: FakePorts }> {
   const config = await resolveOptions(
-    { app: 'app.js', bind: '127.0.0.1:0', workers: options.workers ?? 2, timeout: options.timeout ?? 30, noControlSocket: true },
+    { app: 'examples/hello.js', bind: '127.0.0.1:0', workers: options.workers ?? 2, timeout: options.timeout ?? 30, noControlSocket: true },
     process.cwd(),
   );
   const ports = fakePorts();
