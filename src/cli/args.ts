@@ -3,7 +3,7 @@
  * (every setting option is read as text; the settings table validates it) and --help; nothing
  * is printed and the process is never exited here — the caller gets help text or a TsgunError.
  *
- * Commands: `serve` (`tsgun APP [options]`), and `tsgun bench …` (bench-args.ts), which
+ * Commands: `serve` (`tsgun APP [options]`), and `tsgun bench …` (src/bench/args.ts), which
  * main.ts dispatches on the first argument before settings are read, since it takes no
  * settings, and likewise `tsgun ctl …` (args-ctl.ts, talking to a running server's control
  * socket); anything else is the serve command.

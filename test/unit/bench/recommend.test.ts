@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recommend, type SweepPoint } from '../../../src/cli/bench-recommend.js';
+import { recommend, type SweepPoint } from '../../../src/bench/recommend.js';
 
 function points(cls: 'sync' | 'async', rows: readonly [number, number, number?][]): SweepPoint[] {
   return rows.map(([workers, rps, p99 = 20]) => ({ workerClass: cls, workers, rps, p99Ms: p99, errorRate: 0, limit: 'other' as const }));

@@ -2,7 +2,7 @@
  * Which resource limited a benchmark run, from the CPU each party used and the theoretical line.
  * Pure: the sampler and the load generator feed it numbers; tests feed it known cases.
  */
-import type { WorkKind } from './bench-theory.js';
+import type { WorkKind } from './theory.js';
 
 export type Limit = 'client-bound' | 'cores-saturated' | 'workers-busy' | 'master-bound' | 'other';
 

@@ -2,8 +2,8 @@
  * From a sweep over worker counts and classes, a worker count and class to run with, and why.
  * Pure: the sweep's figures in, a recommendation out.
  */
-import type { Limit } from './bench-limit.js';
-import type { WorkerClass } from './bench-theory.js';
+import type { Limit } from './limit.js';
+import type { WorkerClass } from './theory.js';
 
 export interface SweepPoint {
   readonly workerClass: WorkerClass;

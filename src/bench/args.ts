@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { TsgunError } from '../errors.js';
-import type { CommandSpec, ParsedArguments } from './args.js';
-import type { WorkerClass } from './bench-theory.js';
+import type { CommandSpec, ParsedArguments } from '../cli/args.js';
+import type { WorkerClass } from './theory.js';
 
 export interface BenchArgs {
   readonly app: string;
