@@ -1,7 +1,7 @@
 /**
  * The kernel accept queue of listening TCP sockets, from /proc/net/tcp and /proc/net/tcp6: for
  * a socket in LISTEN state the kernel reports the connections waiting for accept() as
- * `rx_queue` and the backlog limit as `tx_queue` (sk_ack_backlog / sk_max_ack_backlog). This is
+ * `rx_queue` (sk_ack_backlog; the limit is only in sock_diag, which `ss` shows as Send-Q). This is
  * the queue in front of busy sync workers, which no Node server shows (gunicorn 24.1 added a
  * gauge; uWSGI reports `listen_queue`). Unix sockets have no such column in /proc/net/unix
  * (only sock_diag's UNIX_DIAG_RQLEN has it), so they are not covered. The parser is pure.
@@ -14,8 +14,6 @@ export interface ListenQueue {
   readonly port: number;
   /** Connections completed by the kernel and waiting for accept(). */
   readonly queued: number;
-  /** The backlog limit the socket was opened with (capped by net.core.somaxconn). */
-  readonly max: number;
 }
 
 const LISTEN = '0A';
@@ -45,11 +43,11 @@ export function parseListenQueues(text: string): ListenQueue[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 5 || f[3] !== LISTEN) continue;
     const [addrHex, portHex] = (f[1] as string).split(':') as [string, string | undefined];
-    const [txHex, rxHex] = (f[4] as string).split(':') as [string, string | undefined];
+    const rxHex = (f[4] as string).split(':')[1];
     if (portHex === undefined || rxHex === undefined) continue;
     const port = Number.parseInt(portHex, 16);
     const ip = addrHex.length === 8 ? ipv4(addrHex) : ipv6(addrHex);
-    out.push({ address: `${ip}:${port}`, port, queued: Number.parseInt(rxHex, 16), max: Number.parseInt(txHex, 16) });
+    out.push({ address: `${ip}:${port}`, port, queued: Number.parseInt(rxHex, 16) });
   }
   return out;
 }
@@ -94,8 +92,8 @@ export function readListenQueues(): ListenQueue[] {
  * Queued connections on the LISTEN sockets of `port` (summed: with reusePort each worker has
  * its own socket on the same address), or undefined when none is found.
  */
-export function queuedOnPort(queues: readonly ListenQueue[], port: number): { queued: number; max: number; sockets: number } | undefined {
+export function queuedOnPort(queues: readonly ListenQueue[], port: number): { queued: number; sockets: number } | undefined {
   const mine = queues.filter((q) => q.port === port);
   if (mine.length === 0) return undefined;
-  return { queued: mine.reduce((a, q) => a + q.queued, 0), max: mine.reduce((a, q) => a + q.max, 0), sockets: mine.length };
+  return { queued: mine.reduce((a, q) => a + q.queued, 0), sockets: mine.length };
 }

@@ -11,17 +11,17 @@ const TCP6 = `  sl  local_address                         remote_address        
    0: 00000000000000000000000001000000:1F41 00000000000000000000000000000000:0000 0A 00000800:00000003 00:00000000 00000000  1000        0 41999 1`;
 
 describe('accept backlog from /proc/net/tcp{,6}', () => {
-  it('reads the LISTEN sockets: rx_queue is the accept queue, tx_queue the backlog limit', () => {
+  it('reads the LISTEN sockets: rx_queue is the accept queue', () => {
     expect(parseListenQueues(TCP)).toEqual([
-      { address: '127.0.0.1:8000', port: 8000, queued: 12, max: 2048 },
-      { address: '0.0.0.0:22', port: 22, queued: 0, max: 128 },
+      { address: '127.0.0.1:8000', port: 8000, queued: 12 },
+      { address: '0.0.0.0:22', port: 22, queued: 0 },
     ]);
-    expect(parseListenQueues(TCP6)).toEqual([{ address: '[0:0:0:0:0:0:0:1]:8001', port: 8001, queued: 3, max: 2048 }]);
+    expect(parseListenQueues(TCP6)).toEqual([{ address: '[0:0:0:0:0:0:0:1]:8001', port: 8001, queued: 3 }]);
   });
 
   it('sums the sockets of one port (reusePort gives each worker its own)', () => {
-    const queues = [...parseListenQueues(TCP), { address: '127.0.0.1:8000', port: 8000, queued: 5, max: 2048 }];
-    expect(queuedOnPort(queues, 8000)).toEqual({ queued: 17, max: 4096, sockets: 2 });
+    const queues = [...parseListenQueues(TCP), { address: '127.0.0.1:8000', port: 8000, queued: 5 }];
+    expect(queuedOnPort(queues, 8000)).toEqual({ queued: 17, sockets: 2 });
     expect(queuedOnPort(queues, 9)).toBeUndefined();
   });
 });
