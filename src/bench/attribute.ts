@@ -79,7 +79,8 @@ export function attribute(row: RowInput, lines: Lines, cores: number): Attributi
     return of(nearest.limit, nearest.line, nearest.text);
   }
   if (cpu.client >= ONE_CORE_BUSY) {
-    return { ...of('client-cpu', lines.clientCpu, '1/(client CPU per request)'), reason: `load generator used ${pct(cpu.client)} of a core` };
+    const reason = `load generator used ${pct(cpu.client)} of a core`;
+    return { ...of('client-cpu', lines.clientCpu, '1/(client CPU per request)'), reason };
   }
   if (cpu.master >= ONE_CORE_BUSY) {
     return { limit: 'master', efficiency: cpu.master, lines, reason: `master used ${pct(cpu.master)} of a core` };
@@ -89,6 +90,7 @@ export function attribute(row: RowInput, lines: Lines, cores: number): Attributi
     return { ...of('cores', lines.cores, 'cores/CPU per request'), reason: `${busy.toFixed(2)} of ${cores} cores busy${noise}` };
   }
   // Nothing saturated: the nearest waiting or concurrency line, with how far below it the row stayed.
-  const below = lines.waiting <= lines.concurrency ? of('workers-busy', lines.waiting, 'N/t') : of('client-concurrency', lines.concurrency, 'c/t');
+  const below =
+    lines.waiting <= lines.concurrency ? of('workers-busy', lines.waiting, 'N/t') : of('client-concurrency', lines.concurrency, 'c/t');
   return { ...below, reason: `${below.reason}, ${busy.toFixed(2)} of ${cores} cores busy` };
 }

@@ -69,7 +69,8 @@ function calibrationOf(input: RecommendInput): Calibration | undefined {
 /** Async rows serving clearly above their own N/t: one worker overlaps waiting requests. */
 export function overlapsWaits(points: readonly SweepPoint[], asyncCal: Calibration | undefined, connections: number): boolean {
   if (!asyncCal) return false;
-  return points.some((p) => p.workerClass === 'async' && p.workers < connections && p.rps >= (CLEAR_GAIN * p.workers * 1000) / asyncCal.serviceMs);
+  const ownLine = (workers: number): number => (workers * 1000) / asyncCal.serviceMs;
+  return points.some((p) => p.workerClass === 'async' && p.workers < connections && p.rps >= CLEAR_GAIN * ownLine(p.workers));
 }
 
 export function shapeOf(input: RecommendInput, points: readonly SweepPoint[]): Shape {
@@ -113,7 +114,8 @@ export function recommend(input: RecommendInput): Recommendation {
   if (points.length < input.points.length) caveats.push(`${input.points.length - points.length} run(s) with errors above 1% were left out`);
   const cal = calibrationOf(input);
   if (points.length === 0 || cal === undefined) {
-    return { workers: cores, workerClass: 'sync', shape: 'cpu-bound', reason: 'no run succeeded: nothing measured; defaulting to workers = cores', caveats };
+    const reason = 'no run succeeded: nothing measured; defaulting to workers = cores';
+    return { workers: cores, workerClass: 'sync', shape: 'cpu-bound', reason, caveats };
   }
   const clientBound = points.filter((p) => p.limit === 'client-cpu' || p.limit === 'client-bound');
   if (clientBound.length > 0) {
@@ -124,7 +126,8 @@ export function recommend(input: RecommendInput): Recommendation {
   }
   const concurrencyBound = points.filter((p) => p.limit === 'client-concurrency');
   if (concurrencyBound.length > 0) {
-    caveats.push(`the client's ${input.connections} connections bound ${concurrencyBound.length} row(s) at c/t: more connections would show more`);
+    const n = concurrencyBound.length;
+    caveats.push(`the client's ${input.connections} connections bound ${n} row(s) at c/t: more connections would show more`);
   }
   const shape = shapeOf(input, points);
   const t = cal.serviceMs;

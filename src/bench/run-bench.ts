@@ -56,7 +56,8 @@ class Clock {
 
   step(label: string, costS: number): void {
     const elapsed = (performance.now() - this.#started) / 1000;
-    this.#io.stderr(`[${++this.#done}/${this.#total}] ${label.padEnd(28)} elapsed ${fmtDuration(elapsed)}, ~${fmtDuration(this.#leftS)} left\n`);
+    const step = `[${++this.#done}/${this.#total}] ${label.padEnd(28)}`;
+    this.#io.stderr(`${step} elapsed ${fmtDuration(elapsed)}, ~${fmtDuration(this.#leftS)} left\n`);
     this.#leftS = Math.max(0, this.#leftS - costS);
   }
 }
@@ -71,9 +72,17 @@ function load(spec: LoadSpec, server: RunningServer, hasWrk: boolean): Promise<M
   return hasWrk ? runWrk(spec, server.parties) : runAutocannon({ ...spec, warmupS: 0 }, server.parties);
 }
 
-async function measure(args: BenchArgs, run: Run, connections: number, durationS: number, warmupS: number, hasWrk: boolean): Promise<MeasuredRow> {
+async function measure(
+  args: BenchArgs,
+  run: Run,
+  connections: number,
+  durationS: number,
+  warmupS: number,
+  hasWrk: boolean,
+): Promise<MeasuredRow> {
   const port = await freePort();
-  const server = await startServer(tsgunServer({ app: args.app, workers: run.workers, workerClass: run.workerClass, port, readyPath: args.route }));
+  const { workers, workerClass } = run;
+  const server = await startServer(tsgunServer({ app: args.app, workers, workerClass, port, readyPath: args.route }));
   try {
     const spec: LoadSpec = { url: `${server.url}${args.route}`, connections, durationS, warmupS, close: false, timeoutS: 10 };
     // An unmeasured run first, so the JIT's first compilations are not billed to the requests.
@@ -110,17 +119,32 @@ export function attributeRows(
   cores: number,
   connections: number,
 ): BenchRow[] {
-  const asPoints = rows.map((r) => ({ workerClass: r.workerClass, workers: r.workers, rps: r.load.rps, p99Ms: r.load.p99Ms, errorRate: 0, limit: 'other' as const }));
+  const asPoints = rows.map((r) => ({
+    workerClass: r.workerClass,
+    workers: r.workers,
+    rps: r.load.rps,
+    p99Ms: r.load.p99Ms,
+    errorRate: 0,
+    limit: 'other' as const,
+  }));
   const overlaps = overlapsWaits(asPoints, calibrations.async, connections);
   return rows.map((r) => {
     const cal = calibrations[r.workerClass] ?? calibrations.sync ?? calibrations.async;
-    if (!cal) return { ...r, limit: 'other', efficiency: 0, lines: { waiting: 0, cores: 0, concurrency: 0, clientCpu: 0 }, reason: 'no calibration' };
+    if (!cal) {
+      const lines = { waiting: 0, cores: 0, concurrency: 0, clientCpu: 0 };
+      return { ...r, limit: 'other', efficiency: 0, lines, reason: 'no calibration' };
+    }
     const lines = linesFor(cal, r.workers, overlaps && r.workerClass === 'async', r.connections, cores);
     return { ...r, ...attribute({ ...r, rps: r.load.rps, backlog: r.backlog?.mean }, lines, cores) };
   });
 }
 
-export function benchRecommendation(rows: readonly BenchRow[], calibrations: Readonly<Partial<Record<WorkerClass, Calibration>>>, cores: number, connections: number): Recommendation {
+export function benchRecommendation(
+  rows: readonly BenchRow[],
+  calibrations: Readonly<Partial<Record<WorkerClass, Calibration>>>,
+  cores: number,
+  connections: number,
+): Recommendation {
   return recommend({ points: rows.map(toPoint), calibrations, cores, connections });
 }
 
@@ -163,7 +187,8 @@ function table(rows: readonly BenchRow[]): string {
 
 function describeCalibration(c: Calibration): string {
   const us = (x: number): string => `${Math.round(x * 1000)} µs`;
-  return `  ${c.workerClass.padEnd(5)} ×1, c=1: t = ${fmtMs(c.serviceMs)} ms per request; CPU per request: server ${us(c.serverCpuMs)}, client ${us(c.clientCpuMs)} (${c.requests} requests)\n`;
+  const cpu = `CPU per request: server ${us(c.serverCpuMs)}, client ${us(c.clientCpuMs)}`;
+  return `  ${c.workerClass.padEnd(5)} ×1, c=1: t = ${fmtMs(c.serviceMs)} ms per request; ${cpu} (${c.requests} requests)\n`;
 }
 
 function describe(rec: Recommendation): string {
@@ -181,7 +206,9 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, vers
   const args = parsed.value;
   const cores = availableParallelism();
   const hasWrk = wrkInstalled();
-  if (!hasWrk) io.stderr('note: wrk is not installed (apt-get install wrk): autocannon is used, which mis-times servers that close each connection\n');
+  if (!hasWrk) {
+    io.stderr('note: wrk is not installed (apt-get install wrk): autocannon is used, which mis-times servers that close each connection\n');
+  }
   stopServersOnSignal();
   const runs = args.classes.flatMap((workerClass) => args.workers.map((workers) => ({ workerClass, workers })));
   const calibrationS = Math.min(CALIBRATION_S, args.durationS);
@@ -209,7 +236,8 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, vers
     const rows = attributeRows(measured, calibrations, cores, args.connections);
     const rec = benchRecommendation(rows, calibrations, cores, args.connections);
     if (args.json) {
-      const out = { app: args.app, route: args.route, cores, connections: args.connections, tool: hasWrk ? 'wrk' : 'autocannon', calibrations, rows, recommendation: rec };
+      const tool = hasWrk ? 'wrk' : 'autocannon';
+      const out = { app: args.app, route: args.route, cores, connections: args.connections, tool, calibrations, rows, recommendation: rec };
       io.stdout(`${JSON.stringify(out, (_k, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v), 2)}\n`);
     } else {
       io.stdout('\nService time and CPU per request, measured (one worker, one connection):\n');
@@ -218,7 +246,8 @@ export async function runBenchCommand(argv: readonly string[], io: BenchIo, vers
       io.stdout(
         `CPU in % of one core over each run; ${cores} cores here; load: ${hasWrk ? 'wrk -t1' : 'autocannon'}, c=${args.connections}, ` +
           `${args.durationS} s per run. backlog = mean connections waiting in the kernel accept queue. Lines: N/t (one request per ` +
-          `worker), cores/CPU per request (client's CPU included), c/t (the client's connections); "of line" = req/s over the line of the limit.\n\n`,
+          `worker), cores/CPU per request (client's CPU included), c/t (the client's connections); ` +
+          `"of line" = req/s over the line of the limit.\n\n`,
       );
       io.stdout(describe(rec));
     }

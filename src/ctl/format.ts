@@ -81,7 +81,8 @@ export function formatTop(status: MasterStatus, workers: readonly WorkerSnapshot
     bytes(w.rss),
     String(w.requests),
   ]);
-  return `${head}${backlog}\n\n${table(['PID', 'ID', 'STATE', 'REQ/S', 'IN-FLIGHT', 'BUSY', 'RSS', 'REQUESTS'], rows, new Set([0, 1, 3, 4, 5, 6, 7]))}`;
+  const columns = ['PID', 'ID', 'STATE', 'REQ/S', 'IN-FLIGHT', 'BUSY', 'RSS', 'REQUESTS'];
+  return `${head}${backlog}\n\n${table(columns, rows, new Set([0, 1, 3, 4, 5, 6, 7]))}`;
 }
 
 function queueWait(q: QueueWaitView): string {
@@ -102,7 +103,8 @@ export function formatStats(s: PoolStatsView): string {
   ];
   for (const q of s.listenBacklog ?? []) pairs.push([`accept backlog ${q.listener}`, `${q.queued} waiting (limit ${q.max})`]);
   if (s.queueWait !== undefined) pairs.push(['queue wait', queueWait(s.queueWait)]);
-  if (s.upstreamQueueWait !== undefined && s.upstreamQueueWait.requests > 0) pairs.push(['  since X-Request-Start', queueWait(s.upstreamQueueWait)]);
+  const upstream = s.upstreamQueueWait;
+  if (upstream !== undefined && upstream.requests > 0) pairs.push(['  since X-Request-Start', queueWait(upstream)]);
   if (s.shed !== undefined) pairs.push(['shed (503, --max-queue-time)', String(s.shed)]);
   const rejections = Object.entries(s.rejections);
   pairs.push(['rejected', String(rejections.reduce((sum, [, n]) => sum + n, 0))]);

@@ -728,7 +728,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   poolStats(): PoolStatsView {
-    return describePool(this.#pool, this.workerSnapshots(), this.#target, (Date.now() - this.#startedAt) / 1000, this.status().listenBacklog);
+    const uptimeS = (Date.now() - this.#startedAt) / 1000;
+    return describePool(this.#pool, this.workerSnapshots(), this.#target, uptimeS, this.status().listenBacklog);
   }
 
   effectiveConfig(): EffectiveConfig {
