@@ -6,6 +6,8 @@
  *   concurrency line  c / t                a closed-loop client never has more than c in flight
  *   client CPU line   1 / client CPU per request   (wrk -t1 and autocannon use one core)
  * plus the measured CPU of each party and, when sampled, the kernel accept backlog. Pure.
+ * `efficiency` is req/s over the limit's line, or a share of one core for `master` and for
+ * workers that saturated their cores below every line.
  */
 import type { Calibration } from './calibrate.js';
 import type { CpuSplit, Limit } from './limit.js';
@@ -39,6 +41,8 @@ export interface Attribution {
 
 /** Reaching this share of a line means that line is what binds. */
 export const ON_LINE = 0.9;
+/** Above this share of a line the row is not on it. */
+export const ABOVE_LINE = 1.2;
 /** A single-threaded process at or above this share of one core is a bottleneck. */
 export const ONE_CORE_BUSY = 0.85;
 /** All cores together at or above this share: the machine is full. */
@@ -75,7 +79,10 @@ export function attribute(row: RowInput, lines: Lines, cores: number): Attributi
   ] as const;
   const nearest = [...candidates].sort((a, b) => a.line - b.line)[0] as (typeof candidates)[number];
   // The lowest line reached explains the figure (a single-threaded client at its core first).
-  if (rps >= ON_LINE * nearest.line && !(nearest.limit === 'cores' && cpu.client >= ONE_CORE_BUSY)) {
+  // Well above a line, the line does not describe the row (a c=1 round trip overstates t for
+  // trivial handlers): fall through to what saturated.
+  const onLine = rps >= ON_LINE * nearest.line && rps <= ABOVE_LINE * nearest.line;
+  if (onLine && !(nearest.limit === 'cores' && cpu.client >= ONE_CORE_BUSY)) {
     return of(nearest.limit, nearest.line, nearest.text);
   }
   if (cpu.client >= ONE_CORE_BUSY) {
@@ -84,6 +91,10 @@ export function attribute(row: RowInput, lines: Lines, cores: number): Attributi
   }
   if (cpu.master >= ONE_CORE_BUSY) {
     return { limit: 'master', efficiency: cpu.master, lines, reason: `master used ${pct(cpu.master)} of a core` };
+  }
+  const perWorker = cpu.workers / Math.max(1, Math.min(row.workers, cores));
+  if (perWorker >= ONE_CORE_BUSY && row.workers < cores) {
+    return { limit: 'workers-busy', efficiency: perWorker, lines, reason: `each worker used ${pct(perWorker)} of a core${queued}` };
   }
   if (busy >= CORES_BUSY * cores) {
     const noise = cpu.others >= 0.1 ? ` (${cpu.others.toFixed(2)} outside the benchmark)` : '';

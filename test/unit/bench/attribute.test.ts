@@ -33,6 +33,13 @@ describe('attribute (2 cores, t = 10 ms, 0.6 ms CPU per request)', () => {
     expect(attribute({ workerClass: 'sync', workers: 64, connections: 128, rps: 2000, cpu: { client: 0.2, master: 0.95, workers: 0.5, others: 0 } }, lines, 2).limit).toBe('master');
   });
 
+  it('well above a line (trivial handler, t overstated at c=1): the worker saturating its core', () => {
+    const trivial = { ...cal, serviceMs: 0.27, serverCpuMs: 0.3, clientCpuMs: 0.04 };
+    const cpu = { client: 0.26, master: 0.26, workers: 0.92, others: 0.03 };
+    const a = attribute({ workerClass: 'sync', workers: 1, connections: 16, rps: 7964, cpu }, linesFor(trivial, 1, false, 16, 2), 2);
+    expect(a).toMatchObject({ limit: 'workers-busy', reason: 'each worker used 92% of a core' });
+  });
+
   it('below every line with nothing saturated: the nearest line and its efficiency', () => {
     const a = attribute({ workerClass: 'sync', workers: 32, connections: 64, rps: 2200, cpu: idle }, linesFor(cal, 32, false, 64, 2), 2);
     expect(a.limit).toBe('workers-busy');
