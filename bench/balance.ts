@@ -14,17 +14,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { tsgunServer } from '../src/cli/bench-case.js';
-import { runAutocannon, type LoadSpec, type Measured } from '../src/cli/bench-load.js';
-import { freePort, startServer, stopAllServers, stopServersOnSignal, type RunningServer, type ServerSpec } from '../src/cli/bench-server.js';
-import { fmtCpu, fmtDuration, fmtMs, fmtRatio, fmtRps, markdownTable } from '../src/cli/bench-table.js';
-import { theoreticalRps, type WorkKind, type WorkerClass } from '../src/cli/bench-theory.js';
+import { tsgunServer } from '../src/bench/case.js';
+import { runAutocannon, type LoadSpec, type Measured } from '../src/bench/load.js';
+import { freePort, startServer, stopAllServers, stopServersOnSignal, type RunningServer, type ServerSpec } from '../src/bench/server.js';
+import { fmtCpu, fmtDuration, fmtMs, fmtRatio, fmtRps, markdownTable } from '../src/bench/table.js';
+import { theoreticalRps, type WorkKind, type WorkerClass } from '../src/bench/theory.js';
 import { HANDLERS, type HandlerId } from './lib/cases.js';
 import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { ROOT, serverSpec } from './lib/servers.js';
 import { fmtCounts, fmtShareRatio, summarizeShares, type ShareSummary } from './lib/shares.js';
-import { runWrk, wrkInstalled } from '../src/cli/bench-wrk.js';
+import { runWrk, wrkInstalled } from '../src/bench/wrk.js';
 
 const { values: opts } = parseArgs({
   options: {

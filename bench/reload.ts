@@ -13,8 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { markdownTable } from '../src/cli/bench-table.js';
-import { runLoad, signalDuring } from './lib/closed-loop.js';
+import { markdownTable } from '../src/bench/table.js';
+import { runLoad, signalDuring } from '../src/bench/closed-loop.js';
 import { cores, cpuModel } from './lib/machine.js';
 import { ROOT } from './lib/servers.js';
 

@@ -11,16 +11,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { judge } from '../src/cli/bench-case.js';
-import { runAutocannon, type Measured } from '../src/cli/bench-load.js';
-import { freePort, startServer, stopAllServers, stopServersOnSignal, type RunningServer } from '../src/cli/bench-server.js';
-import { fmtDuration } from '../src/cli/bench-table.js';
+import { judge } from '../src/bench/case.js';
+import { runAutocannon, type Measured } from '../src/bench/load.js';
+import { freePort, startServer, stopAllServers, stopServersOnSignal, type RunningServer } from '../src/bench/server.js';
+import { fmtDuration } from '../src/bench/table.js';
 import { baselineClass, estimateSeconds, GROUP_OVERHEAD_S, HANDLERS, profile, runSeconds, type Group, type LoadRun, type Profile } from './lib/cases.js';
 import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { charts, markdownReport, tables, SERVER_NAMES, type Meta, type Row } from './lib/report.js';
 import { gunicornInstalled, ROOT, serverSpec } from './lib/servers.js';
-import { runWrk, wrkInstalled } from '../src/cli/bench-wrk.js';
+import { runWrk, wrkInstalled } from '../src/bench/wrk.js';
 
 const { values: opts } = parseArgs({
   options: {

@@ -2,7 +2,7 @@
  * The benchmark matrix as data: handlers, servers, worker counts, connection modes and load
  * tools, for the quick and the full profile. Pure: run.ts walks it.
  */
-import type { WorkKind, WorkerClass } from '../../src/cli/bench-theory.js';
+import type { WorkKind, WorkerClass } from '../../src/bench/theory.js';
 
 export type HandlerId = 'hello' | 'cpu' | 'sleep-blocking' | 'sleep-async' | 'io';
 export type ServerKind = 'tsgun' | 'cluster-rr' | 'cluster-none' | 'single' | 'gunicorn';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { ROOT, gunicornVersion } from './servers.js';
-import { wrkInstalled } from '../../src/cli/bench-wrk.js';
+import { wrkInstalled } from '../../src/bench/wrk.js';
 
 export function cores(): number {
   return availableParallelism();

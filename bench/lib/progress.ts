@@ -1,5 +1,5 @@
 /** One progress line per step on stderr: the current case, elapsed and estimated remaining time. */
-import { fmtDuration } from '../../src/cli/bench-table.js';
+import { fmtDuration } from '../../src/bench/table.js';
 
 export class Progress {
   readonly #started = performance.now();

@@ -1,7 +1,7 @@
 /** The suite's results as Markdown tables and SVG charts. Pure: rows in, text out. */
-import type { CpuSplit, Limit } from '../../src/cli/bench-limit.js';
-import { fmtCpu, fmtMs, fmtRatio, fmtRps, markdownTable, type Column } from '../../src/cli/bench-table.js';
-import type { WorkerClass } from '../../src/cli/bench-theory.js';
+import type { CpuSplit, Limit } from '../../src/bench/limit.js';
+import { fmtCpu, fmtMs, fmtRatio, fmtRps, markdownTable, type Column } from '../../src/bench/table.js';
+import type { WorkerClass } from '../../src/bench/theory.js';
 import { HANDLERS, type HandlerId, type Mode, type ServerKind, type Tool } from './cases.js';
 import { PALETTE, renderChart, type Series } from './svg-chart.js';
 

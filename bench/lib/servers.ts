@@ -1,8 +1,8 @@
 /** The command line of each server under test, as a ServerSpec for bench-server.ts. */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tsgunServer } from '../../src/cli/bench-case.js';
-import type { ServerSpec } from '../../src/cli/bench-server.js';
+import { tsgunServer } from '../../src/bench/case.js';
+import type { ServerSpec } from '../../src/bench/server.js';
 import { HANDLERS, type Group } from './cases.js';
 
 /** The repository root (bench/lib is compiled to dist/bench/lib). */

@@ -4,7 +4,7 @@
  * is printed and the process is never exited here — the caller gets help text or a TsgunError.
  *
  * This file parses the serve command (`tsgun APP [options]`, args-serve.ts). main.ts sends
- * `tsgun bench …` (bench-args.ts) and `tsgun ctl …` (args-ctl.ts) to their own specs on the
+ * `tsgun bench …` (src/bench/args.ts) and `tsgun ctl …` (args-ctl.ts) to their own specs on the
  * first argument, before any settings are read; both run through `runCommand` here.
  */
 import yargs, { type Argv } from 'yargs';

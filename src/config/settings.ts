@@ -309,6 +309,20 @@ export const SETTINGS = [
   }),
 
   setting({
+    name: 'maxQueueTime',
+    section: 'Worker processes',
+    flags: ['--max-queue-time'],
+    metavar: 'MS',
+    env: ['TSGUN_MAX_QUEUE_TIME'],
+    codec: integer(0),
+    default: 0,
+    doc: 'Answer 503 with Retry-After at once to a request that waited longer than this many milliseconds for a worker (0 = never).',
+    longDoc:
+      'The wait counts from a trusted proxy\'s `X-Request-Start` header (nginx: `proxy_set_header X-Request-Start "t=${msec}";`), ' +
+      'which includes the kernel accept queue in front of busy workers, or else from the moment the worker parsed the request head. ' +
+      'Under overload the admitted requests keep a bounded latency instead of all waiting longer; see docs/benchmarks.md (overload).',
+  }),
+  setting({
     name: 'maxWorkerMemory',
     section: 'Worker processes',
     flags: ['--max-worker-memory'],

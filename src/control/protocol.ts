@@ -51,6 +51,22 @@ export interface MasterStatus {
   readonly workers: { readonly target: number; readonly running: number };
   readonly controlSocket: string | null;
   readonly metricsUrl: string | null;
+  /** Connections waiting in the kernel accept queue of each TCP listener (absent from older masters). */
+  readonly listenBacklog?: readonly ListenBacklog[];
+}
+
+export interface ListenBacklog {
+  readonly listener: string;
+  readonly queued: number;
+  readonly max: number;
+}
+
+/** A queue-wait histogram summarised for people. */
+export interface QueueWaitView {
+  readonly requests: number;
+  readonly meanMs: number;
+  /** Upper bound of the bucket holding the 99th percentile, in ms; null when empty or in the +Inf bucket. */
+  readonly p99AtMostMs: number | null;
 }
 
 export interface WorkerSnapshot {
@@ -84,6 +100,13 @@ export interface PoolStatsView {
   readonly rejections: Readonly<Record<string, number>>;
   readonly workerExits: Readonly<Record<string, number>>;
   readonly rssBytes: number;
+  /** From accept (or the parsed head) to dispatch, in the workers. */
+  readonly queueWait?: QueueWaitView;
+  /** From a trusted proxy's X-Request-Start to dispatch (requests that carried one). */
+  readonly upstreamQueueWait?: QueueWaitView;
+  /** Requests answered 503 by --max-queue-time. */
+  readonly shed?: number;
+  readonly listenBacklog?: readonly ListenBacklog[];
 }
 
 export interface ScaleResult {

@@ -1,5 +1,5 @@
 /** Human-readable output of `tsgun ctl`: aligned tables and key/value blocks. */
-import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
+import type { MasterStatus, PoolStatsView, QueueWaitView, WorkerSnapshot } from '../control/protocol.js';
 
 export function table(
   headers: readonly string[],
@@ -77,6 +77,8 @@ export function formatTop(status: MasterStatus, workers: readonly WorkerSnapshot
   const head =
     `tsgun ${status.version}  master ${status.pid}  up ${duration(status.uptimeSeconds)}  ` +
     `${status.workerClass} × ${status.workers.running} (target ${status.workers.target})  ${rps.toFixed(0)} req/s`;
+  const queued = (status.listenBacklog ?? []).map((q) => `${q.queued}/${q.max}`).join(' ');
+  const backlog = queued === '' ? '' : `  backlog ${queued}`;
   const rows = workers.map((w) => [
     String(w.pid),
     String(w.id),
@@ -88,7 +90,13 @@ export function formatTop(status: MasterStatus, workers: readonly WorkerSnapshot
     String(w.requests),
   ]);
   const columns = ['PID', 'ID', 'STATE', 'REQ/S', 'IN-FLIGHT', 'BUSY', 'RSS', 'REQUESTS'];
-  return `${head}\n\n${table(columns, rows, new Set([0, 1, 3, 4, 5, 6, 7]))}`;
+  return `${head}${backlog}\n\n${table(columns, rows, new Set([0, 1, 3, 4, 5, 6, 7]))}`;
+}
+
+function queueWait(q: QueueWaitView): string {
+  if (q.requests === 0) return '-';
+  const p99 = q.p99AtMostMs === null ? '> 5 s' : `≤ ${q.p99AtMostMs} ms`;
+  return `mean ${q.meanMs.toFixed(2)} ms, p99 ${p99} (${q.requests} requests)`;
 }
 
 export function formatStats(s: PoolStatsView): string {
@@ -101,6 +109,11 @@ export function formatStats(s: PoolStatsView): string {
     ['in flight', String(s.inFlight)],
     ['workers RSS', bytes(s.rssBytes)],
   ];
+  for (const q of s.listenBacklog ?? []) pairs.push([`accept backlog ${q.listener}`, `${q.queued} waiting (limit ${q.max})`]);
+  if (s.queueWait !== undefined) pairs.push(['queue wait', queueWait(s.queueWait)]);
+  const upstream = s.upstreamQueueWait;
+  if (upstream !== undefined && upstream.requests > 0) pairs.push(['  since X-Request-Start', queueWait(upstream)]);
+  if (s.shed !== undefined) pairs.push(['shed (503, --max-queue-time)', String(s.shed)]);
   const rejections = Object.entries(s.rejections);
   pairs.push(['rejected', String(rejections.reduce((sum, [, n]) => sum + n, 0))]);
   for (const [reason, n] of rejections) pairs.push([`  ${reason}`, String(n)]);

@@ -20,6 +20,7 @@ import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from '.
 import { peerAddress, type AddressList } from './address-list.js';
 import { ClientError } from './client-error.js';
 import { attachForwardedFacts, type ForwardedRules } from './forwarded.js';
+import { answerShed, upstreamWaitMs } from './queue-wait.js';
 import { parseProxyHeader, type ProxySource } from './proxy-protocol.js';
 import { errorBody, errorResponse, statusText } from './error-response.js';
 import { Exchange } from './exchange.js';
@@ -101,6 +102,8 @@ export class Connection implements ParserSink, ResponseOwner {
   readonly #parser: RequestParser;
   /** The client's address as the socket shows it (after a PROXY header: the client it named). */
   #remoteAddress: string;
+  /** performance.now() at accept, until the first request is dispatched (then -1): its queue wait starts here. */
+  #acceptedMark = performance.now();
   /** The address trust decisions are made on (see peerAddress). */
   #peer: string;
   /** This peer's forwarding headers are believed. */
@@ -442,6 +445,23 @@ export class Connection implements ParserSink, ResponseOwner {
     // `Keep-Alive: timeout=N` is in whole seconds; below one second say nothing rather than 0.
     if (keepAlive && this.#keepAliveMs >= 1000) responseInternals(res)._keepAliveTimeout = this.#keepAliveMs;
     res.assignSocket(this.#socket);
+    // --- queue wait and the --max-queue-time bound (queue-wait.ts) ---
+    // Measured from accept for a connection's first request; the bound counts from the parsed
+    // head, so a client that connects early (a browser's preconnect) is not shed for its silence.
+    const now = performance.now();
+    const sinceHeadMs = now - exchange.startMark;
+    const localMs = this.#acceptedMark >= 0 ? now - this.#acceptedMark : sinceHeadMs;
+    this.#acceptedMark = -1;
+    const upstreamMs = this.#trustForwarded ? upstreamWaitMs(req.rawHeaders, Date.now()) : undefined;
+    const maxQueueMs = host.options.maxQueueMs ?? 0;
+    const shed = maxQueueMs > 0 && Math.max(sinceHeadMs, upstreamMs ?? 0) > maxQueueMs;
+    host.events.onQueueWait?.(localMs, upstreamMs, shed);
+    if (shed) {
+      answerShed(res, maxQueueMs);
+      this.#resumeInput();
+      return;
+    }
+    // --- end queue wait ---
     if (exchange.expectContinue) {
       responseInternals(res)._expect_continue = true;
       res.writeContinue();

@@ -32,6 +32,7 @@ export function engineOptions(settings: Settings): EngineOptions {
     headersTimeoutMs: settings.headerTimeout * 1000,
     bodyTimeoutMs: settings.bodyTimeout * 1000,
     bufferBodyBytes: settings.workerClass === 'sync' ? SYNC_BUFFER_BODY_BYTES : 0,
+    maxQueueMs: settings.maxQueueTime,
     proxy: {
       forwardedAllowIps: settings.forwardedAllowIps,
       secureSchemeHeaders: settings.secureSchemeHeaders.map(splitHeaderValue),

@@ -55,6 +55,8 @@ export interface EngineOptions extends ParserOptions {
    * its body trickles in; a body larger than this is streamed as usual after the first bytes.
    */
   readonly bufferBodyBytes: number;
+  /** Requests that waited longer than this (ms) before dispatch get 503 + Retry-After (queue-wait.ts); 0 or absent: no bound. */
+  readonly maxQueueMs?: number;
   /** Absent: no proxy is trusted, no PROXY protocol. */
   readonly proxy?: ProxyOptions;
 }
@@ -103,4 +105,6 @@ export interface EngineEvents {
   onClientError?(record: ClientErrorRecord): void;
   /** The app threw or rejected; the engine already answered 500 (or closed the socket if headers were sent). */
   onAppError?(err: unknown, req: IncomingMessage): void;
+  /** A request reached dispatch after waiting `localMs` (and `upstreamMs` since a trusted X-Request-Start); `shed`: answered 503. */
+  onQueueWait?(localMs: number, upstreamMs: number | undefined, shed: boolean): void;
 }

@@ -7,7 +7,7 @@
 /** Upper bounds (seconds) of the request-duration histogram buckets; +Inf is implicit. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
-/** Upper bounds (seconds) of the queue-wait histogram (a sync worker's request waiting its turn). */
+/** Upper bounds (seconds) of the queue-wait histograms (from accept / X-Request-Start to dispatch). */
 export const QUEUE_BUCKETS = [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] as const;
 
 export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
@@ -30,8 +30,12 @@ export interface WorkerStatsSnapshot {
   readonly duration: Readonly<Partial<Record<StatusClass, HistogramSnapshot>>>;
   /** Requests whose connection closed before the response finished. */
   readonly aborted: number;
-  /** Time parsed requests waited before the app got them (sync workers). */
+  /** Time requests waited from accept (or their parsed head, on a reused connection) until dispatch. */
   readonly queue: HistogramSnapshot;
+  /** Time from a trusted proxy's X-Request-Start until dispatch (only requests that carried one). */
+  readonly upstreamQueue?: HistogramSnapshot;
+  /** Requests answered 503 by --max-queue-time instead of running. */
+  readonly shed?: number;
   /** Requests the HTTP engine refused, keyed `STATUS reason`, e.g. `431 too-many-headers`. */
   readonly rejections: Readonly<Record<string, number>>;
 }

@@ -1,5 +1,6 @@
 /** The read-only views the control socket and metrics serve, built from the master's records. */
-import type { PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
+import type { ListenBacklog, PoolStatsView, QueueWaitView, WorkerSnapshot } from '../control/protocol.js';
+import { QUEUE_BUCKETS, type HistogramSnapshot } from '../ipc/stats-snapshot.js';
 import { histogramCount, type PoolMetrics } from './metrics-pool.js';
 import type { WorkerRecord } from './worker-record.js';
 
@@ -32,6 +33,7 @@ export function describePool(
   workers: readonly WorkerSnapshot[],
   target: number,
   uptimeSeconds: number,
+  listenBacklog: readonly ListenBacklog[] = [],
 ): PoolStatsView {
   const totals = pool.totals();
   const byClass: Record<string, number> = {};
@@ -51,5 +53,26 @@ export function describePool(
     rejections: totals.rejections,
     workerExits: Object.fromEntries(pool.exits()),
     rssBytes: workers.reduce((sum, w) => sum + (w.rss ?? 0), 0),
+    queueWait: queueWaitView(totals.queue),
+    upstreamQueueWait: queueWaitView(totals.upstreamQueue),
+    shed: totals.shed,
+    listenBacklog,
   };
+}
+
+/** Count, mean and the bucket bound of the 99th percentile of a queue-wait histogram. */
+export function queueWaitView(h: HistogramSnapshot | undefined): QueueWaitView {
+  const requests = histogramCount(h);
+  if (h === undefined || requests === 0) return { requests: 0, meanMs: 0, p99AtMostMs: null };
+  let seen = 0;
+  let p99: number | null = null;
+  for (let i = 0; i < h.counts.length; i++) {
+    seen += h.counts[i] ?? 0;
+    if (seen >= 0.99 * requests) {
+      const bound = QUEUE_BUCKETS[i];
+      p99 = bound === undefined ? null : bound * 1000;
+      break;
+    }
+  }
+  return { requests, meanMs: (h.sum / requests) * 1000, p99AtMostMs: p99 };
 }

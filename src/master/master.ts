@@ -27,6 +27,7 @@ import { parseAppSpec } from '../app/index.js';
 import { ControlServer } from './control-server.js';
 import { runControlCommand, type EffectiveConfig, type MasterControl } from './control-commands.js';
 import { describePool, describeWorkers } from './control-views.js';
+import { listenQueues } from './listen-queues.js';
 import { PoolMetrics } from './metrics-pool.js';
 import type { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
@@ -766,6 +767,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       workers: { target: this.#target, running },
       controlSocket: this.#control?.path ?? null,
       metricsUrl: this.#metrics?.url ?? null,
+      listenBacklog: listenQueues(this.#listeners.map((l) => l.info.url), this.#config.settings.backlog), // kernel accept queues
     };
   }
 
@@ -774,7 +776,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   poolStats(): PoolStatsView {
-    return describePool(this.#pool, this.workerSnapshots(), this.#target, (this.#ports.now() - this.#startedAt) / 1000);
+    const uptimeS = (this.#ports.now() - this.#startedAt) / 1000;
+    return describePool(this.#pool, this.workerSnapshots(), this.#target, uptimeS, this.status().listenBacklog);
   }
 
   effectiveConfig(): EffectiveConfig {

@@ -8,7 +8,7 @@
 import { AggregatorRegistry, Counter, Gauge, Registry, type PrometheusContentType } from 'prom-client';
 import { DURATION_BUCKETS, QUEUE_BUCKETS, STATUS_CLASSES, type HistogramSnapshot } from '../ipc/stats-snapshot.js';
 import type { MasterStatus, WorkerSnapshot } from '../control/protocol.js';
-import { RESTART_REASONS, histogramCount, type CounterTotals, type PoolMetrics } from './metrics-pool.js';
+import { RESTART_REASONS, emptyTotals, histogramCount, type CounterTotals, type PoolMetrics } from './metrics-pool.js';
 
 export interface MetricsSource {
   readonly pool: PoolMetrics;
@@ -74,10 +74,19 @@ export function totalsToJson(t: CounterTotals, inFlight: number | undefined): Js
     ]),
     metric(
       'tsgun_http_request_queue_seconds',
-      'Time a parsed request waited for its sync worker to be free (the accept queue as tsgun sees it).',
+      'Time a request waited in its worker before the app got it: from accept (a reused connection: from its parsed head) to dispatch.',
       'histogram',
       t.queue === undefined ? [] : histogramValues('tsgun_http_request_queue_seconds', QUEUE_BUCKETS, t.queue, {}),
     ),
+    metric(
+      'tsgun_http_request_upstream_queue_seconds',
+      'Time from a trusted proxy\'s X-Request-Start to dispatch: includes the kernel accept queue (requests that carried the header).',
+      'histogram',
+      t.upstreamQueue === undefined ? [] : histogramValues('tsgun_http_request_upstream_queue_seconds', QUEUE_BUCKETS, t.upstreamQueue, {}),
+    ),
+    metric('tsgun_http_requests_shed_total', 'Requests answered 503 + Retry-After by --max-queue-time instead of running.', 'counter', [
+      { value: t.shed, labels: {} },
+    ]),
     metric(
       'tsgun_http_parser_rejections_total',
       'Requests the HTTP engine refused before the app saw them, by status and reason.',
@@ -134,6 +143,26 @@ function masterRegistry(source: MetricsSource): Registry {
     collect() {
       this.reset();
       for (const [reason, n] of source.pool.exits()) this.inc({ reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'tsgun_listen_backlog',
+    help: 'Connections waiting in the kernel accept queue of each listening TCP socket (rx_queue in /proc/net/tcp).',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of source.status().listenBacklog ?? []) this.set({ listener: q.listener }, q.queued);
+    },
+  });
+  new Gauge({
+    name: 'tsgun_listen_backlog_limit',
+    help: 'The accept queue limit of each listening TCP socket (--backlog, capped by net.core.somaxconn).',
+    labelNames: ['listener'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of source.status().listenBacklog ?? []) this.set({ listener: q.listener }, q.max);
     },
   });
   new Gauge({
@@ -197,11 +226,13 @@ export class MetricsExposition {
     const inputs: JsonMetric[][] = [totalsToJson(pool.retired, 0)];
     for (const pid of pool.livePids) {
       const stats = pool.latest(pid);
-      const t: CounterTotals = { requests: 0, duration: {}, aborted: 0, queue: undefined, rejections: {} };
+      const t: CounterTotals = emptyTotals();
       if (stats !== undefined) {
         t.duration = { ...stats.duration };
         t.aborted = stats.aborted;
         t.queue = stats.queue;
+        t.upstreamQueue = stats.upstreamQueue;
+        t.shed = stats.shed ?? 0;
         t.rejections = { ...stats.rejections };
       }
       inputs.push(totalsToJson(t, stats?.inFlight ?? 0));

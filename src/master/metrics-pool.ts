@@ -22,6 +22,8 @@ export interface CounterTotals {
   duration: Partial<Record<StatusClass, HistogramSnapshot>>;
   aborted: number;
   queue: HistogramSnapshot | undefined;
+  upstreamQueue: HistogramSnapshot | undefined;
+  shed: number;
   rejections: Record<string, number>;
 }
 
@@ -43,7 +45,7 @@ export interface WorkerRates {
 }
 
 export function emptyTotals(): CounterTotals {
-  return { requests: 0, duration: {}, aborted: 0, queue: undefined, rejections: {} };
+  return { requests: 0, duration: {}, aborted: 0, queue: undefined, upstreamQueue: undefined, shed: 0, rejections: {} };
 }
 
 function addHistogram(into: HistogramSnapshot | undefined, h: HistogramSnapshot): HistogramSnapshot {
@@ -61,6 +63,8 @@ export function addInto(into: CounterTotals, requests: number, stats: WorkerStat
   }
   into.aborted += stats.aborted;
   into.queue = addHistogram(into.queue, stats.queue);
+  if (stats.upstreamQueue !== undefined) into.upstreamQueue = addHistogram(into.upstreamQueue, stats.upstreamQueue);
+  into.shed += stats.shed ?? 0;
   for (const [key, n] of Object.entries(stats.rejections)) into.rejections[key] = (into.rejections[key] ?? 0) + n;
 }
 
@@ -132,6 +136,8 @@ export class PoolMetrics {
     t.aborted = this.#retired.aborted;
     t.duration = { ...this.#retired.duration };
     t.queue = this.#retired.queue;
+    t.upstreamQueue = this.#retired.upstreamQueue;
+    t.shed = this.#retired.shed;
     t.rejections = { ...this.#retired.rejections };
     for (const w of this.#live.values()) if (w.last !== undefined) addInto(t, w.last.requests, w.last.stats);
     return t;

@@ -40,39 +40,25 @@ class Histogram {
 export class WorkerStats {
   readonly #duration = new Map<StatusClass, Histogram>();
   readonly #queue = new Histogram(QUEUE_BUCKETS);
+  readonly #upstreamQueue = new Histogram(QUEUE_BUCKETS);
+  #shed = 0;
   readonly #rejections = new Map<string, number>();
   #aborted = 0;
   #inFlight = 0;
   #busyMs = 0;
   /** performance.now() when in-flight went from 0 to 1. */
   #busySince = 0;
-  /** performance.now() when the app got the latest request. */
-  #dispatchedAt = 0;
-  /** Requests overlapped since the busy period began: `#dispatchedAt` may not be the finishing one's. */
-  #overlapped = false;
 
   /** The app got a request (called from the worker's handler wrapper). */
   started(): void {
     const now = performance.now();
-    if (this.#inFlight++ === 0) {
-      this.#busySince = now;
-      this.#overlapped = false;
-    } else {
-      this.#overlapped = true;
-    }
-    this.#dispatchedAt = now;
+    if (this.#inFlight++ === 0) this.#busySince = now;
   }
 
   /** The engine reported a request done (once per started request). */
   done(rec: RequestRecord): void {
     const now = performance.now();
     const seconds = Number(rec.durationNs) / 1e9;
-    if (this.#inFlight === 1 && !this.#overlapped) {
-      // One request at a time (always so for sync workers): durationNs runs from the parsed
-      // head, so the part before dispatch is the time it waited for the worker.
-      const waited = seconds - (now - this.#dispatchedAt) / 1000;
-      this.#queue.observe(Math.max(0, waited));
-    }
     if (this.#inFlight > 0 && --this.#inFlight === 0) this.#busyMs += now - this.#busySince;
     if (!rec.completed) {
       this.#aborted++;
@@ -82,6 +68,16 @@ export class WorkerStats {
     let h = this.#duration.get(cls);
     if (h === undefined) this.#duration.set(cls, (h = new Histogram(DURATION_BUCKETS)));
     h.observe(seconds);
+  }
+
+  /** A request reached dispatch (engine onQueueWait): how long it waited, and whether it was shed. */
+  queued(localMs: number, upstreamMs: number | undefined, shed: boolean): void {
+    this.#queue.observe(localMs > 0 ? localMs / 1000 : 0);
+    if (upstreamMs !== undefined) this.#upstreamQueue.observe(upstreamMs / 1000);
+    if (shed) {
+      this.#shed++;
+      this.started(); // the app never sees it, but done() will count it out like any other
+    }
   }
 
   /** The engine refused a request before the app saw it. */
@@ -101,6 +97,8 @@ export class WorkerStats {
       duration,
       aborted: this.#aborted,
       queue: this.#queue.snapshot(),
+      upstreamQueue: this.#upstreamQueue.snapshot(),
+      shed: this.#shed,
       rejections: Object.fromEntries(this.#rejections),
     };
   }

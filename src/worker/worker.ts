@@ -151,6 +151,7 @@ export class WorkerProcess {
           this.#log.debug({ remoteAddress: rec.remoteAddress, status: rec.status, reason: rec.reason }, 'Invalid request');
         },
         onAppError: (err, req) => this.#log.error({ err, method: req.method, url: req.url }, 'Error handling request'),
+        onQueueWait: (localMs, upstreamMs, shed) => this.#stats.queued(localMs, upstreamMs, shed),
       },
     );
     if (this.#accept instanceof ReusePortAccept) this.#accept.listen();

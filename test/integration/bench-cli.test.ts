@@ -26,13 +26,15 @@ function runCli(args: readonly string[], timeoutMs: number): Promise<{ code: num
 describe('tsgun bench', () => {
   it('sweeps examples/sleep.js and recommends the async class', { timeout: 60_000 }, async () => {
     const r = await runCli(['bench', 'examples/sleep.js', '--route', '/?ms=10', '--quick', '--workers', '1,2'], 50_000);
-    expect(r.stderr).toMatch(/4 runs of 1 s/);
+    expect(r.stderr).toMatch(/2 calibration run\(s\) at c=1, then 4 runs of 1 s/);
+    expect(r.stderr).toMatch(/left/);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| class \| workers \| req\/s/);
     expect(r.stdout).toMatch(/\| sync +\| +2 \|/);
     expect(r.stdout).toMatch(/\| async +\| +1 \|/);
-    expect(r.stdout).toMatch(/Recommendation: -k async -w \d+/);
-    expect(r.stdout).toMatch(/I\/O-bound, non-blocking/);
+    expect(r.stdout).toMatch(/Recommendation: -k async -w \d+ +\(non-blocking-waits\)/);
+    expect(r.stdout).toMatch(/Non-blocking waits/);
+    expect(r.stdout).toMatch(/client-concurrency/);
   });
 
   it('prints its help without starting anything', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, isAlive, killAll, startTsgun, waitUntil, type LogLine, type TsgunProcess } from '../helpers/tsgun-process.js';
 import { request } from '../helpers/http-client.js';
-import { runLoad, signalDuring } from '../../bench/lib/closed-loop.js';
+import { runLoad, signalDuring } from '../../src/bench/closed-loop.js';
 
 afterEach(killAll);
 

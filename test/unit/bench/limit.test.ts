@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyLimit, type LimitInput } from '../../../src/cli/bench-limit.js';
+import { classifyLimit, type LimitInput } from '../../../src/bench/limit.js';
 
 const idle = { client: 0.1, master: 0, workers: 0.2, others: 0 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coresUsed, parseProcStat, parseSystemCpu } from '../../../src/cli/bench-proc.js';
-import { parseChildTimes, parseShares, parseWrkOutput, parseWrkTime } from '../../../src/cli/bench-wrk.js';
+import { coresUsed, parseProcStat, parseSystemCpu } from '../../../src/bench/proc.js';
+import { parseChildTimes, parseShares, parseWrkOutput, parseWrkTime } from '../../../src/bench/wrk.js';
 
 describe('/proc parsers', () => {
   it('reads pid, ppid, utime+stime and rss past a command name with spaces and parentheses', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateSeconds, profile } from '../../../bench/lib/cases.js';
 import { logBounds, renderChart } from '../../../bench/lib/svg-chart.js';
-import { markdownTable } from '../../../src/cli/bench-table.js';
+import { markdownTable } from '../../../src/bench/table.js';
 
 describe('svg chart', () => {
   it('draws measured lines solid with points and theory lines dashed', () => {

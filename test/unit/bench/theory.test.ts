@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { efficiency, slotsPerWorker, theoreticalRps, type TheoryInput } from '../../../src/cli/bench-theory.js';
+import { efficiency, slotsPerWorker, theoreticalRps, type TheoryInput } from '../../../src/bench/theory.js';
 
 const base: TheoryInput = { work: 'wait-blocking', handlerMs: 10, workers: 8, workerClass: 'sync', connections: 16, cores: 2 };
 

@@ -17,6 +17,7 @@ const EXPECTED_DEFAULTS = {
   keepalive: 2,
   maxRequests: 0,
   maxRequestsJitter: 0,
+  maxQueueTime: 0,
   maxWorkerMemory: 0,
   limitRequestLine: 4094,
   limitRequestFields: 100,

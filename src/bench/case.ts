@@ -1,9 +1,9 @@
 /** One benchmark case judged: theoretical line, efficiency and the limit that was hit. */
 import { fileURLToPath } from 'node:url';
-import { classifyLimit, type Limit } from './bench-limit.js';
-import type { Measured } from './bench-load.js';
-import type { ServerSpec } from './bench-server.js';
-import { efficiency, theoreticalRps, type TheoryInput, type WorkerClass } from './bench-theory.js';
+import { classifyLimit, type Limit } from './limit.js';
+import type { Measured } from './load.js';
+import type { ServerSpec } from './server.js';
+import { efficiency, theoreticalRps, type TheoryInput, type WorkerClass } from './theory.js';
 
 export interface Judged {
   readonly theoretical: number | undefined;

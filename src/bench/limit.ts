@@ -2,9 +2,23 @@
  * Which resource limited a benchmark run, from the CPU each party used and the theoretical line.
  * Pure: the sampler and the load generator feed it numbers; tests feed it known cases.
  */
-import type { WorkKind } from './bench-theory.js';
+import type { WorkKind } from './theory.js';
 
-export type Limit = 'client-bound' | 'cores-saturated' | 'workers-busy' | 'master-bound' | 'other';
+/**
+ * `client-bound`/`cores-saturated`/`master-bound`/`other` are the bench suite's names (known handlers,
+ * classifyLimit); `tsgun bench APP` (attribute.ts) names what it measured: `client-cpu`, `cores`,
+ * `master`, `client-concurrency` (c/t reached), `workers-busy` (N/t reached).
+ */
+export type Limit =
+  | 'client-bound'
+  | 'cores-saturated'
+  | 'workers-busy'
+  | 'master-bound'
+  | 'other'
+  | 'client-cpu'
+  | 'client-concurrency'
+  | 'cores'
+  | 'master';
 
 /** CPU used during the run, in cores (1 = one core busy for the whole run). */
 export interface CpuSplit {

@@ -7,7 +7,7 @@
  *   {"event":"error","message":"…"}      autocannon missing or failed
  * then stays alive until stdin closes, so the parent's last CPU sample still sees it.
  */
-import type { LoadResult, LoadSpec } from './bench-load.js';
+import type { LoadResult, LoadSpec } from './load.js';
 
 interface AutocannonResult {
   readonly duration: number;

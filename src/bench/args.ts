@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { TsgunError } from '../errors.js';
-import type { CommandSpec, ParsedArguments } from './args.js';
-import type { WorkerClass } from './bench-theory.js';
+import type { CommandSpec, ParsedArguments } from '../cli/args.js';
+import type { WorkerClass } from './theory.js';
 
 export interface BenchArgs {
   readonly app: string;
@@ -25,8 +25,10 @@ function build(parser: Argv): Argv {
   return parser
     .usage(
       'Usage: $0 bench APP [options]\n\n' +
-        'Run APP under tsgun with several worker counts and both worker classes, measure each with autocannon ' +
-        '(in its own process, on 127.0.0.1), and recommend a worker count and class.',
+        'Measure one request of APP at c=1 (service time t, CPU per request), then run it under tsgun with ' +
+        'several worker counts and both classes, measure each with wrk (autocannon without wrk) ' +
+        '(in its own process, on 127.0.0.1), attribute each run to its limit (N/t, cores, c/t, the client, ' +
+        'the master) and recommend a worker count and class.',
     )
     .option('route', { type: 'string', describe: 'Path (and query) to request [default: /]' })
     .option('workers', { type: 'string', describe: 'Worker counts to try, comma-separated [default: 1,cores,2×cores,4×cores]' })
@@ -35,7 +37,10 @@ function build(parser: Argv): Argv {
     .option('connections', { type: 'string', describe: 'Concurrent connections [default: max(16, 2 × most workers)]' })
     .option('quick', { type: 'boolean', describe: 'Fewer, shorter runs (1, cores, 4×cores workers; 1 s each)' })
     .option('json', { type: 'boolean', describe: 'Print the results and recommendation as JSON' })
-    .epilogue('Needs autocannon (npm install --save-dev autocannon). Every run is bounded; the total is printed first.');
+    .epilogue(
+      'Uses wrk when installed, else autocannon (npm install --save-dev autocannon). ' +
+        'Every run is bounded; progress and the time left go to stderr.',
+    );
 }
 
 function last(value: unknown): string | undefined {
@@ -52,7 +57,10 @@ function positiveNumber(name: string, text: string, integer: boolean): number {
 }
 
 function list(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export function defaultWorkerCounts(cores: number, quick: boolean): number[] {
