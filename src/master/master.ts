@@ -13,8 +13,8 @@ import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
 import { openListeners, closeListeners, inheritedBinds, renameInherited, type Listener, type ListenerAddress } from './listeners.js';
 import { reexecMaster, takeReexecEnv } from './reexec.js';
-import { BalanceBoard, BOARD_SLOTS } from '../ipc/balance-board.js';
-import { tmpdir } from 'node:os';
+import { BOARD_SLOTS, type BalanceBoard } from '../ipc/balance-board.js';
+import { placeBoard } from './board-location.js';
 import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
@@ -29,7 +29,7 @@ import { PoolMetrics } from './metrics-pool.js';
 import type { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
@@ -102,6 +102,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #control: ControlServer | undefined;
   #metrics: MetricsServer | undefined;
   #board: BalanceBoard | undefined;
+  #closeBoard: (() => void) | undefined;
   /** USR2: the new master we started, until it takes over (TERMs us) or fails. */
   #successor: ChildProcess | undefined;
   /** Started by USR2: the old master to TERM once our workers are ready. */
@@ -163,7 +164,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     try {
       if (settings.pidfile) {
         this.#pidfile = new PidFile(settings.pidfile);
-        this.#pidfile.write(process.pid);
+        const replaced = this.#pidfile.write(process.pid);
+        if (replaced !== undefined) this.#log.warn({ pidfile: settings.pidfile }, `Untrusted pid file: ${replaced}`);
       }
     } catch (err) {
       closeListeners(this.#listeners);
@@ -182,7 +184,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
     await this.#openControl();
     try {
-      this.#board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
+      // Private verified directory, exclusive create, no links followed (master/board-location.ts).
+      const placed = placeBoard(process.env, process.pid, this.#log);
+      this.#board = placed.board;
+      this.#closeBoard = placed.close;
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
     }
@@ -665,7 +670,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // After a USR2 hand-over the sockets (and their files) belong to the new master. Not even
     // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
     if (!this.#handedOver) closeListeners(this.#listeners);
-    this.#board?.close({ unlink: true });
+    this.#closeBoard?.();
     this.#pidfile?.remove(process.pid);
     this.#removeSignals();
     await runHook(this.#hooks, 'onExit', this.#log, this.#view());
