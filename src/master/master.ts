@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { EXIT, WORKER_EXIT, TsgunError, errorMessage } from '../errors.js';
-import { isWorkerMessage, WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
+import { WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
@@ -17,6 +17,7 @@ import { BOARD_SLOTS, type BalanceBoard } from '../ipc/balance-board.js';
 import { placeBoard } from './board-location.js';
 import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
+import { workerInbox } from './worker-inbox.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';
@@ -383,9 +384,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     this.#workers.set(worker.id, record);
     this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
-    worker.on('message', (msg: unknown) => {
-      if (isWorkerMessage(msg)) this.#onMessage(record, msg);
-    });
+    // Strictly decoded; invalid ones are logged and dropped (master/worker-inbox.ts).
+    worker.on('message', workerInbox(record, this.#log, (msg) => this.#onMessage(record, msg)));
     worker.on('error', (err) => this.#log.debug({ worker: age, err }, 'worker IPC error'));
     worker.on('exit', (code, signal) => {
       record.state = 'exited';
