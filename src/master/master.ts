@@ -20,6 +20,7 @@ import { PidFile } from './pidfile.js';
 import { workerInbox } from './worker-inbox.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 import { RespawnBackoff } from './respawn-backoff.js';
+import { StopDeadline, isBootOverdue, isForkFailure } from './fork-failure.js';
 import { CodeWatcher } from './code-watcher.js';
 import { checkApp } from '../app/check-app.js';
 import { parseAppSpec } from '../app/index.js';
@@ -90,6 +91,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #exitCode: number = EXIT.OK;
   #haltError: TsgunError | undefined;
   readonly #backoff = new RespawnBackoff();
+  /** TERM/INT always end the master: --graceful-timeout plus a margin (master/fork-failure.ts). */
+  readonly #stopDeadline = new StopDeadline();
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
   readonly #ready: Promise<void>;
   #resolveReady!: () => void;
@@ -271,7 +274,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#reap();
       this.#enforceDeadlines();
       if (this.#stopping) {
-        if (this.#aliveCount() === 0) break;
+        if (this.#aliveCount() === 0 || this.#stopDeadline.overdue(this.#workers.values(), this.#log, (r) => this.#kill(r, 'SIGKILL'))) break;
       } else {
         this.#murderHung();
         this.#manage();
@@ -378,15 +381,31 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // loop themselves after one accept (worker/accept-control.ts), so the sleep would only add
     // latency there.
     if (this.#config.settings.workerClass === 'async') env['UV_TCP_SINGLE_ACCEPT'] = '1';
-    const worker = cluster.fork(env);
+    let worker: Worker;
+    try {
+      worker = cluster.fork(env);
+    } catch (err) {
+      // Most fork errors are reported as an 'error' event (below); others throw.
+      this.#onForkFailure(age, errorMessage(err));
+      return;
+    }
     const record = new WorkerRecord(worker, age, generation);
     record.slot = boot.board?.slot ?? -1;
     this.#workers.set(worker.id, record);
-    this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
+    if (record.pid !== 0) this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
     // Strictly decoded; invalid ones are logged and dropped (master/worker-inbox.ts).
     worker.on('message', workerInbox(record, this.#log, (msg) => this.#onMessage(record, msg)));
-    worker.on('error', (err) => this.#log.debug({ worker: age, err }, 'worker IPC error'));
+    worker.on('error', (err) => {
+      if (isForkFailure(worker) && record.alive) {
+        // No process was created: no 'exit' will ever come. Reap the record now (master/fork-failure.ts).
+        record.forkError = errorMessage(err);
+        record.state = 'exited';
+        this.command('CHLD');
+        return;
+      }
+      this.#log.debug({ worker: age, err }, 'worker IPC error');
+    });
     worker.on('exit', (code, signal) => {
       record.state = 'exited';
       record.exitCode = code;
@@ -528,8 +547,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     for (const [id, r] of this.#workers) {
       if (r.state !== 'exited') continue;
       this.#workers.delete(id);
-      this.#pool.exited(r.pid, r.stopReason ?? 'crash');
       this.#board?.vacate(r.slot);
+      if (r.forkError !== undefined) {
+        this.#onForkFailure(r.age, r.forkError);
+        continue;
+      }
+      this.#pool.exited(r.pid, r.stopReason ?? 'crash');
       const info = { worker: r.age, workerPid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
       this.emit('worker:exit', { pid: r.pid, age: r.age, code: r.exitCode, signal: r.exitSignal });
       void runHook(this.#hooks, 'childExit', this.#log, this.#view(), this.#workerView(r, r.age));
@@ -538,7 +561,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         continue;
       }
       const bootFailed =
-        r.readyAt === undefined && (r.exitCode === WORKER_EXIT.APP_LOAD_ERROR || r.exitCode === WORKER_EXIT.BOOT_ERROR);
+        r.readyAt === undefined && (r.bootTimedOut || r.exitCode === WORKER_EXIT.APP_LOAD_ERROR || r.exitCode === WORKER_EXIT.BOOT_ERROR);
       if (bootFailed) {
         this.#onBootFailure(r);
         continue;
@@ -581,6 +604,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #beginStop(graceful: boolean): void {
     if (this.#stopping && (graceful || !this.#stopping.graceful)) return;
     this.#stopping = { graceful };
+    this.#stopDeadline.begin(this.#config.settings.gracefulTimeout * 1000);
     // As gunicorn's arbiter does: close the listening sockets first, so new connections are
     // refused at once (a proxy retries them on another instance, even a POST) instead of
     // waiting in a backlog that no worker will accept from, to be reset when we exit.
@@ -633,6 +657,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     const now = Date.now();
     const sync = this.#config.settings.workerClass === 'sync';
     for (const r of this.#workers.values()) {
+      if (isBootOverdue(r, timeoutMs, now)) {
+        this.#killBootOverdue(r, timeoutMs);
+        continue;
+      }
       if (r.state !== 'ready') continue;
       const silentFor = now - r.lastHeartbeat;
       const busyFor = sync && r.busy ? now - r.busy.since : 0;
@@ -644,6 +672,24 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       r.killAt = now + ABORT_GRACE_MS;
       this.#kill(r, 'SIGABRT');
     }
+  }
+
+  /** fork() failed: nothing to reap; log it and retry with the crash backoff. */
+  #onForkFailure(age: number, message: string): void {
+    this.#pool.exited(0, 'fork-error');
+    this.#backoff.crashed(undefined);
+    const detail = { worker: age, err: message, respawnInMs: this.#backoff.msUntilAllowed(), crashStreak: this.#backoff.streak };
+    this.#log.error(detail, `Cannot fork a worker: ${message}; retrying with backoff`);
+  }
+
+  /** A worker that never became ready (an app that never finishes loading) is a boot failure. */
+  #killBootOverdue(r: WorkerRecord, timeoutMs: number): void {
+    const message = `worker did not become ready within --timeout ${timeoutMs / 1000} s`;
+    this.#log.error({ worker: r.age, workerPid: r.pid, timeoutMs }, `Worker (pid:${r.pid}) ${message}: SIGKILL`);
+    r.bootFailure = { kind: 'boot-timeout', message };
+    r.bootTimedOut = true;
+    r.state = 'stopping';
+    this.#kill(r, 'SIGKILL');
   }
 
   /** Top the current generation up to the target; retire extras, oldest first. */

@@ -42,6 +42,8 @@ export interface StartOptions {
   /** Wait for the "Ready" line (default true). */
   readonly waitReady?: boolean;
   readonly timeoutMs?: number;
+  /** A command prefix, e.g. setpriv to run tsgun as another user (test/helpers/attacker.ts). */
+  readonly wrap?: readonly string[];
 }
 
 export function spawnTsgun(args: readonly string[], options: StartOptions = {}): TsgunProcess {
@@ -51,7 +53,8 @@ export function spawnTsgun(args: readonly string[], options: StartOptions = {}):
   delete env['PORT'];
   delete env['TSGUN_CMD_ARGS'];
   if (options.env) Object.assign(env, options.env);
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const child = spawn(command as string, [...prefix, BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env,
     detached: true,
