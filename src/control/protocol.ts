@@ -84,6 +84,8 @@ export interface PoolStatsView {
   readonly rejections: Readonly<Record<string, number>>;
   readonly workerExits: Readonly<Record<string, number>>;
   readonly rssBytes: number;
+  /** Log lines dropped (master and workers) and connections cut by --send-timeout. */
+  readonly faults: { readonly logDropped: number; readonly sendTimeouts: number };
 }
 
 export interface ScaleResult {

@@ -32,6 +32,7 @@ export function describePool(
   workers: readonly WorkerSnapshot[],
   target: number,
   uptimeSeconds: number,
+  masterLogDropped = 0,
 ): PoolStatsView {
   const totals = pool.totals();
   const byClass: Record<string, number> = {};
@@ -51,5 +52,6 @@ export function describePool(
     rejections: totals.rejections,
     workerExits: Object.fromEntries(pool.exits()),
     rssBytes: workers.reduce((sum, w) => sum + (w.rss ?? 0), 0),
+    faults: { logDropped: totals.faults.logDropped + masterLogDropped, sendTimeouts: totals.faults.sendTimeouts },
   };
 }

@@ -777,7 +777,11 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   poolStats(): PoolStatsView {
-    return describePool(this.#pool, this.workerSnapshots(), this.#target, (Date.now() - this.#startedAt) / 1000);
+    return describePool(this.#pool, this.workerSnapshots(), this.#target, (Date.now() - this.#startedAt) / 1000, this.masterLogDropped());
+  }
+
+  masterLogDropped(): number {
+    return this.#logFiles.dropped();
   }
 
   effectiveConfig(): EffectiveConfig {

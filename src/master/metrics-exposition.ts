@@ -14,6 +14,8 @@ export interface MetricsSource {
   readonly pool: PoolMetrics;
   status(): MasterStatus;
   workerSnapshots(): WorkerSnapshot[];
+  /** Lines the master's own error log could not write. */
+  masterLogDropped?(): number;
 }
 
 interface JsonValue {
@@ -125,6 +127,24 @@ function masterRegistry(source: MetricsSource): Registry {
     },
   });
   new Counter({
+    name: 'tsgun_log_lines_dropped_total',
+    help: 'Log lines that could not be written (a full disk, a failing log file), master and workers.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.pool.totals().faults.logDropped + (source.masterLogDropped?.() ?? 0));
+    },
+  });
+  new Counter({
+    name: 'tsgun_send_timeouts_total',
+    help: 'Connections destroyed because the client read nothing of the response for --send-timeout seconds.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.pool.totals().faults.sendTimeouts);
+    },
+  });
+  new Counter({
     name: 'tsgun_worker_exits_total',
     help: 'Worker processes that exited, by reason (restarts plus scale-down, shutdown, halt).',
     labelNames: ['reason'],
@@ -195,7 +215,7 @@ export class MetricsExposition {
     const inputs: JsonMetric[][] = [totalsToJson(pool.retired, 0)];
     for (const pid of pool.livePids) {
       const stats = pool.latest(pid);
-      const t: CounterTotals = { requests: 0, duration: {}, aborted: 0, queue: undefined, rejections: {} };
+      const t: CounterTotals = { requests: 0, duration: {}, aborted: 0, queue: undefined, rejections: {}, faults: { logDropped: 0, sendTimeouts: 0 } };
       if (stats !== undefined) {
         t.duration = { ...stats.duration };
         t.aborted = stats.aborted;

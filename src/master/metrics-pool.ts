@@ -10,7 +10,7 @@
  * only grow. The price: up to one heartbeat interval (1 s) of staleness, and a worker killed
  * with SIGKILL loses what it counted since its last heartbeat.
  */
-import { STATUS_CLASSES, type HistogramSnapshot, type StatusClass, type WorkerStatsSnapshot } from '../ipc/stats-snapshot.js';
+import { FAULT_KINDS, STATUS_CLASSES, type FaultKind, type HistogramSnapshot, type StatusClass, type WorkerStatsSnapshot } from '../ipc/stats-snapshot.js';
 
 /** Exit reasons after which the master replaces the worker: a restart. */
 export const RESTART_REASONS = ['crash', 'timeout', 'max-requests', 'memory', 'reload', 'killed'] as const;
@@ -23,6 +23,8 @@ export interface CounterTotals {
   aborted: number;
   queue: HistogramSnapshot | undefined;
   rejections: Record<string, number>;
+  /** Log lines dropped, connections cut by --send-timeout (docs/security.md). */
+  faults: Record<FaultKind, number>;
 }
 
 interface Sample {
@@ -43,7 +45,7 @@ export interface WorkerRates {
 }
 
 export function emptyTotals(): CounterTotals {
-  return { requests: 0, duration: {}, aborted: 0, queue: undefined, rejections: {} };
+  return { requests: 0, duration: {}, aborted: 0, queue: undefined, rejections: {}, faults: { logDropped: 0, sendTimeouts: 0 } };
 }
 
 function addHistogram(into: HistogramSnapshot | undefined, h: HistogramSnapshot): HistogramSnapshot {
@@ -62,6 +64,7 @@ export function addInto(into: CounterTotals, requests: number, stats: WorkerStat
   into.aborted += stats.aborted;
   into.queue = addHistogram(into.queue, stats.queue);
   for (const [key, n] of Object.entries(stats.rejections)) into.rejections[key] = (into.rejections[key] ?? 0) + n;
+  for (const kind of FAULT_KINDS) into.faults[kind] += stats.faults?.[kind] ?? 0;
 }
 
 export function histogramCount(h: HistogramSnapshot | undefined): number {
@@ -130,6 +133,7 @@ export class PoolMetrics {
     t.duration = { ...this.#retired.duration };
     t.queue = this.#retired.queue;
     t.rejections = { ...this.#retired.rejections };
+    t.faults = { ...this.#retired.faults };
     for (const w of this.#live.values()) if (w.last !== undefined) addInto(t, w.last.requests, w.last.stats);
     return t;
   }

@@ -45,6 +45,8 @@ export class WorkerProcess {
   #maxRequests = 0;
   #current: RequestInProgress | undefined;
   #connections = 0;
+  /** Connections destroyed by --send-timeout (http/send-timeout.ts). */
+  #sendTimeouts = 0;
   #stopping = false;
   #retiring = false;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -75,6 +77,7 @@ export class WorkerProcess {
         files.flush();
         this.#accessLog?.flush();
       },
+      dropped: () => files.dropped() + (this.#accessLog?.dropped() ?? 0),
     };
   }
 
@@ -233,7 +236,8 @@ export class WorkerProcess {
   }
 
   #beatMessage(): WorkerMessage {
-    const stats = this.#stats.snapshot(process.memoryUsage.rss());
+    const faults = { logDropped: this.#logFiles.dropped(), sendTimeouts: this.#sendTimeouts };
+    const stats = { ...this.#stats.snapshot(process.memoryUsage.rss()), faults };
     return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections, stats };
   }
 
