@@ -49,6 +49,8 @@ export interface EngineOptions extends ParserOptions {
   readonly headersTimeoutMs: number;
   /** Longest silence allowed while a request body is expected (slow uploads); 0 = off. Over → 408. */
   readonly bodyTimeoutMs: number;
+  /** Longest time response bytes may wait with no write progress (a client that never reads); 0 = off. Over → destroyed. */
+  readonly sendTimeoutMs?: number;
   /**
    * Body bytes to receive before a request is handed to the gate (0 = hand it over as soon as
    * its head is parsed). The `sync` class sets it so a slow upload cannot hold the worker while
@@ -103,4 +105,6 @@ export interface EngineEvents {
   onClientError?(record: ClientErrorRecord): void;
   /** The app threw or rejected; the engine already answered 500 (or closed the socket if headers were sent). */
   onAppError?(err: unknown, req: IncomingMessage): void;
+  /** A connection was destroyed by the send timeout (see send-timeout.ts). */
+  onSendTimeout?(remoteAddress: string): void;
 }

@@ -136,6 +136,10 @@ export class WorkerProcess {
           this.#log.debug({ remoteAddress: rec.remoteAddress, status: rec.status, reason: rec.reason }, 'Invalid request');
         },
         onAppError: (err, req) => this.#log.error({ err, method: req.method, url: req.url }, 'Error handling request'),
+        onSendTimeout: (remoteAddress) => {
+          this.#sendTimeouts++;
+          this.#log.info({ remoteAddress, sendTimeout: settings.sendTimeout }, 'Client read nothing of its response for --send-timeout: connection closed');
+        },
       },
     );
     this.#send({ tsgun: 'want-listeners' });
