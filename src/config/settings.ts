@@ -425,6 +425,19 @@ export const SETTINGS = [
     default: 30,
     doc: 'Longest silence allowed while a request body is being received (0 = no limit); then 408 and close.',
   }),
+  setting({
+    name: 'sendTimeout',
+    section: 'HTTP limits',
+    flags: ['--send-timeout'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_SEND_TIMEOUT'],
+    codec: seconds(),
+    default: 30,
+    doc: 'Seconds a connection may keep response bytes waiting without the client reading any of them (0 = no limit); then it is closed.',
+    longDoc:
+      'A client that never reads its response would otherwise hold a connection slot (`--worker-connections`) and the ' +
+      'buffered body for ever. Closed connections are counted (`send timeouts` in `tsgun ctl stats`, `tsgun_send_timeouts_total`).',
+  }),
 
   // ── Logging ─────────────────────────────────────────────────────────────────────────────
   setting({

@@ -107,6 +107,8 @@ export interface PoolStatsView {
   /** Requests answered 503 by --max-queue-time. */
   readonly shed?: number;
   readonly listenBacklog?: readonly ListenBacklog[];
+  /** Log lines dropped (master and workers) and connections cut by --send-timeout. */
+  readonly faults: { readonly logDropped: number; readonly sendTimeouts: number };
 }
 
 export interface ScaleResult {

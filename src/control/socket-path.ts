@@ -7,10 +7,12 @@
  *      directory for a socket whose master is alive.
  */
 import { lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { TsgunError } from '../errors.js';
 import { isProcessAlive } from '../process-alive.js';
+import { fallbackRuntimeDir, runtimeDir, verifyPrivateDir } from './private-dir.js';
+
+export { runtimeDir } from './private-dir.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,15 +25,8 @@ export interface SocketPathInput {
   readonly pidfile: string | null;
 }
 
-function uid(): number {
-  return process.getuid?.() ?? 0;
-}
-
-/** The directory of default sockets: $XDG_RUNTIME_DIR, else a private directory under tmpdir. */
-export function runtimeDir(env: Env): string {
-  const xdg = env['XDG_RUNTIME_DIR'];
-  return xdg !== undefined && xdg !== '' ? xdg : join(tmpdir(), `tsgun-${uid()}`);
-}
+/** What to do when the default directory is squatted (start-up refusal). */
+export const SQUATTED_DIR_HINT = 'remove it, or put the control socket elsewhere with --control-socket PATH (or run with --no-control-socket)';
 
 /** `/run/app.pid` → `/run/app.ctl`; `/run/app` → `/run/app.ctl`. */
 export function besidePidfile(pidfile: string): string {
@@ -61,13 +56,13 @@ export function checkSocketPathLength(path: string): void {
  */
 export function ensureSocketDir(path: string): void {
   const dir = dirname(path);
-  const fallback = join(tmpdir(), `tsgun-${uid()}`);
-  if (dir !== fallback) return; // the operator chose the directory (or XDG_RUNTIME_DIR): theirs to secure
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory() || st.uid !== uid() || (st.mode & 0o077) !== 0) {
-    throw new TsgunError('TSGUN_ERR_CONTROL_SOCKET', `${dir} must be a directory owned by uid ${uid()} with mode 0700`);
+  if (dir !== fallbackRuntimeDir()) return; // the operator chose the directory (or XDG_RUNTIME_DIR): theirs to secure
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new TsgunError('TSGUN_ERR_CONTROL_SOCKET', `${dir}: ${(err as Error).message}`, { cause: err });
   }
+  verifyPrivateDir(dir, { strict: true, code: 'TSGUN_ERR_CONTROL_SOCKET', hint: SQUATTED_DIR_HINT });
 }
 
 /**

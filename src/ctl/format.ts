@@ -117,6 +117,8 @@ export function formatStats(s: PoolStatsView): string {
   const rejections = Object.entries(s.rejections);
   pairs.push(['rejected', String(rejections.reduce((sum, [, n]) => sum + n, 0))]);
   for (const [reason, n] of rejections) pairs.push([`  ${reason}`, String(n)]);
+  // Absent from older masters.
+  if (s.faults !== undefined) pairs.push(['log lines dropped', String(s.faults.logDropped)], ['send timeouts', String(s.faults.sendTimeouts)]);
   const exits = Object.entries(s.workerExits);
   pairs.push(['worker exits', String(exits.reduce((sum, [, n]) => sum + n, 0))]);
   for (const [reason, n] of exits) pairs.push([`  ${reason}`, String(n)]);

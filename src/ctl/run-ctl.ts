@@ -7,6 +7,7 @@ import { EXIT } from '../errors.js';
 import { ControlClient, resolveSocket } from './client.js';
 import { formatConfig, formatStats, formatStatus, formatTop, formatWorkers } from './format.js';
 import { runTop } from './top.js';
+import { verifyControlSocket } from './verify-socket.js';
 
 export interface CtlIo {
   readonly stdout: (text: string) => void;
@@ -63,7 +64,9 @@ export async function runCtlCommand(argv: readonly string[], env: Env, io: CtlIo
     return EXIT.OK;
   }
   const args = parsed.value;
-  const client = await ControlClient.connect(resolveSocket(args, env));
+  const path = resolveSocket(args, env);
+  verifyControlSocket(path, env);
+  const client = await ControlClient.connect(path);
   try {
     if (args.command === 'top') {
       await runTop(

@@ -31,6 +31,7 @@ export function engineOptions(settings: Settings): EngineOptions {
     keepAliveMs: settings.workerClass === 'sync' ? 0 : settings.keepalive * 1000,
     headersTimeoutMs: settings.headerTimeout * 1000,
     bodyTimeoutMs: settings.bodyTimeout * 1000,
+    sendTimeoutMs: settings.sendTimeout * 1000,
     bufferBodyBytes: settings.workerClass === 'sync' ? SYNC_BUFFER_BODY_BYTES : 0,
     maxQueueMs: settings.maxQueueTime,
     proxy: {

@@ -9,6 +9,7 @@ import { AddressList } from './address-list.js';
 import type { ClientError } from './client-error.js';
 import { Connection, LINGER_MS, type ConnectionHost } from './connection.js';
 import { ForwardedRules } from './forwarded.js';
+import { SendWatch } from './send-timeout.js';
 import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from './types.js';
 
 /** Sweep period: a fraction of the shortest deadline, within these bounds (ms). */
@@ -85,11 +86,15 @@ export class HttpEngine {
   readonly #sweepMs: number;
   #sweeper: NodeJS.Timeout | null = null;
   #drainWaiters: (() => void)[] = [];
+  /** --send-timeout, checked by the same sweep (send-timeout.ts). */
+  readonly #sendWatch: SendWatch | null;
 
   constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents = {}) {
     const shortest = Math.min(LINGER_MS, ...[options.keepAliveMs, options.headersTimeoutMs, options.bodyTimeoutMs].filter((ms) => ms > 0));
     this.#sweepMs = Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, Math.floor(shortest / SWEEP_FRACTION)));
     this.#host = new Host(handler, options, gate, events, this.#sweepMs, (conn) => this.#connectionClosed(conn));
+    const sendMs = options.sendTimeoutMs ?? 0;
+    this.#sendWatch = sendMs > 0 ? new SendWatch(sendMs, (remoteAddress) => events.onSendTimeout?.(remoteAddress)) : null;
   }
 
   /** Take ownership of an accepted socket (from net.Server 'connection'). */
@@ -101,6 +106,7 @@ export class HttpEngine {
     }
     const conn = new Connection(socket, this.#host);
     this.#connections.add(conn);
+    this.#sendWatch?.add(socket);
     if (this.#host.draining) conn.drain();
   }
 
@@ -142,6 +148,7 @@ export class HttpEngine {
   readonly #sweep = (): void => {
     const now = Date.now();
     this.#host.clock = now;
+    this.#sendWatch?.check(now);
     for (const conn of this.#connections) {
       const deadline = conn.deadline;
       if (deadline !== 0 && deadline <= now) conn.onDeadline();

@@ -49,6 +49,8 @@ export interface EngineOptions extends ParserOptions {
   readonly headersTimeoutMs: number;
   /** Longest silence allowed while a request body is expected (slow uploads); 0 = off. Over → 408. */
   readonly bodyTimeoutMs: number;
+  /** Longest time response bytes may wait with no write progress (a client that never reads); 0 = off. Over → destroyed. */
+  readonly sendTimeoutMs?: number;
   /**
    * Body bytes to receive before a request is handed to the gate (0 = hand it over as soon as
    * its head is parsed). The `sync` class sets it so a slow upload cannot hold the worker while
@@ -107,4 +109,6 @@ export interface EngineEvents {
   onAppError?(err: unknown, req: IncomingMessage): void;
   /** A request reached dispatch after waiting `localMs` (and `upstreamMs` since a trusted X-Request-Start); `shed`: answered 503. */
   onQueueWait?(localMs: number, upstreamMs: number | undefined, shed: boolean): void;
+  /** A connection was destroyed by the send timeout (see send-timeout.ts). */
+  onSendTimeout?(remoteAddress: string): void;
 }

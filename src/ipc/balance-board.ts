@@ -10,7 +10,7 @@
  * make the others stop accepting. Plain pread/pwrite of 8-byte records: a torn read is
  * harmless (the next read corrects it), and no locking is needed.
  */
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 
 /** Slots in the file (workers beyond this many simply don't take part in balancing). */
 export const BOARD_SLOTS = 512;
@@ -45,18 +45,26 @@ export class BalanceBoard {
     return this.#path;
   }
 
-  /** Master: create the file with every slot vacant. */
+  /**
+   * Master: create the file with every slot vacant. Exclusively and without following a link
+   * (O_EXCL | O_NOFOLLOW): an existing file or a planted symlink is an error, never opened.
+   */
   static create(path: string): BalanceBoard {
-    const fd = openSync(path, 'w+', 0o600);
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     const vacant = Buffer.alloc(BOARD_SLOTS * RECORD);
     for (let i = 0; i < BOARD_SLOTS; i++) vacant.writeUInt32LE(VACANT, i * RECORD);
     writeSync(fd, vacant, 0, vacant.length, 0);
     return new BalanceBoard(fd, path);
   }
 
-  /** Worker: open the master's file. */
+  /** Worker: open the master's file (the path it was given at boot), refusing links and non-files. */
   static open(path: string): BalanceBoard {
-    return new BalanceBoard(openSync(path, 'r+'), path);
+    const fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new Error(`${path} is not a regular file`);
+    }
+    return new BalanceBoard(fd, path);
   }
 
   /** This worker's slot now holds `connections`. */

@@ -74,12 +74,10 @@ export type MasterMessage =
   | { readonly tsgun: 'stop'; readonly graceful: boolean }
   | { readonly tsgun: 'reopen-logs' };
 
+// Worker → master messages are not trusted by their tag: see decode-worker-message.ts.
+// Master → worker messages come from the master, which the worker trusts.
 function hasTag(value: unknown): value is { tsgun: string } {
   return typeof value === 'object' && value !== null && typeof (value as { tsgun?: unknown }).tsgun === 'string';
-}
-
-export function isWorkerMessage(value: unknown): value is WorkerMessage {
-  return hasTag(value);
 }
 
 export function isMasterMessage(value: unknown): value is MasterMessage {

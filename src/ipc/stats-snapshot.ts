@@ -19,6 +19,10 @@ export interface HistogramSnapshot {
   readonly sum: number;
 }
 
+/** Faults a worker survived, counted (docs/security.md): log lines it could not write, connections cut by --send-timeout. */
+export const FAULT_KINDS = ['logDropped', 'sendTimeouts'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
 export interface WorkerStatsSnapshot {
   /** Resident set size in bytes. */
   readonly rss: number;
@@ -38,6 +42,8 @@ export interface WorkerStatsSnapshot {
   readonly shed?: number;
   /** Requests the HTTP engine refused, keyed `STATUS reason`, e.g. `431 too-many-headers`. */
   readonly rejections: Readonly<Record<string, number>>;
+  /** Absent from older workers. */
+  readonly faults?: Readonly<Partial<Record<FaultKind, number>>> | undefined;
 }
 
 export function statusClass(status: number): StatusClass {

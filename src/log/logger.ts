@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import pino from 'pino';
 import type { Logger, DestinationStream } from 'pino';
+import { FileSink } from './file-sink.js';
 
 export type { Logger } from 'pino';
 
@@ -22,18 +23,35 @@ const LEVELS = {
 export type LogLevelName = keyof typeof LEVELS;
 
 interface Reopenable {
-  reopen(file?: string): void;
+  reopen(): void;
   flushSync(): void;
+  /** Lines lost to write errors (a full disk…), since start. */
+  readonly dropped: number;
 }
 
 /** A file path, or '-' for the standard stream given by `stdFd`. */
 function openDestination(target: string, stdFd: 1 | 2): DestinationStream & Reopenable {
-  const dest = target === '-' ? stdFd : target;
+  // A file: writes that fail drop lines instead of crashing or hanging the process (file-sink.ts).
+  if (target !== '-') return new FileSink(target);
   // sync for the std streams so nothing is lost when a worker exits right after logging.
-  const stream = pino.destination({ dest, sync: target === '-', append: true, mkdir: true }) as unknown as DestinationStream & Reopenable;
-  // Only a file can be reopened (logrotate); a standard stream stays as it is.
-  if (target === '-') stream.reopen = () => undefined;
-  return stream;
+  const stream = pino.destination({ dest: stdFd, sync: true }) as unknown as DestinationStream & { flushSync(): void; on(e: 'error', f: () => void): void };
+  let dropped = 0;
+  // A failing stdout/stderr (a closed pipe, 2>/dev/full) must not become an uncaught 'error'.
+  stream.on('error', () => dropped++);
+  return {
+    write: (line: string) => stream.write(line),
+    reopen: () => undefined, // only a file can be reopened (logrotate)
+    flushSync: () => {
+      try {
+        stream.flushSync();
+      } catch {
+        dropped++;
+      }
+    },
+    get dropped() {
+      return dropped;
+    },
+  };
 }
 
 export interface LogFiles {
@@ -41,6 +59,8 @@ export interface LogFiles {
   reopen(): void;
   /** Flush pending writes (before exit). */
   flush(): void;
+  /** Log lines lost to write errors since start (docs/security.md). */
+  dropped(): number;
 }
 
 export interface ErrorLogOptions {
@@ -61,9 +81,8 @@ export function createErrorLog(options: ErrorLogOptions): { log: Logger; files: 
     stream = pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname' });
   }
   const log = pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, stream);
-  // A std stream has no file to reopen (SonicBoom throws on it): USR1 must not kill the master.
-  const reopen = options.file === '-' ? () => undefined : () => dest.reopen();
-  return { log, files: { reopen, flush: () => dest.flushSync() } };
+  const reopen = (): void => dest.reopen();
+  return { log, files: { reopen, flush: () => dest.flushSync(), dropped: () => dest.dropped } };
 }
 
 export interface AccessLog extends LogFiles {
@@ -74,13 +93,8 @@ export function createAccessLog(file: string): AccessLog {
   const dest = openDestination(file, 1);
   return {
     write: (line) => void dest.write(`${line}\n`),
-    reopen: file === '-' ? () => undefined : () => dest.reopen(),
-    flush: () => {
-      try {
-        dest.flushSync();
-      } catch {
-        // flushSync throws while the stream is still opening; nothing is lost, it is async.
-      }
-    },
+    reopen: () => dest.reopen(),
+    flush: () => dest.flushSync(),
+    dropped: () => dest.dropped,
   };
 }

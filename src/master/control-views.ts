@@ -34,6 +34,7 @@ export function describePool(
   target: number,
   uptimeSeconds: number,
   listenBacklog: readonly ListenBacklog[] = [],
+  masterLogDropped = 0,
 ): PoolStatsView {
   const totals = pool.totals();
   const byClass: Record<string, number> = {};
@@ -57,6 +58,7 @@ export function describePool(
     upstreamQueueWait: queueWaitView(totals.upstreamQueue),
     shed: totals.shed,
     listenBacklog,
+    faults: { logDropped: totals.faults.logDropped + masterLogDropped, sendTimeouts: totals.faults.sendTimeouts },
   };
 }
 

@@ -6,22 +6,24 @@
 import type { Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { EXIT, WORKER_EXIT, TsgunError, errorMessage, withoutCodePrefix } from '../errors.js';
-import { isWorkerMessage, WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
+import { WORKER_BOOT_ENV, type RetireReason, type WorkerBoot, type WorkerMessage } from '../ipc/messages.js';
 import type { Hooks, ResolvedConfig, MasterView, WorkerView } from '../config/index.js';
 import type { Logger, LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
 import { assertNodeInternals } from '../internals-guard.js';
 import { openListeners, closeListeners, inheritedBinds, renameInherited, type Listener, type ListenerAddress } from './listeners.js';
 import { reexecMaster, takeReexecEnv } from './reexec.js';
-import { BalanceBoard } from '../ipc/balance-board.js';
-import { tmpdir } from 'node:os';
+import type { BalanceBoard } from '../ipc/balance-board.js';
+import { placeBoard } from './board-location.js';
 import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
+import { workerInbox } from './worker-inbox.js';
 import type { WorkerRecord, StopReason } from './worker-record.js';
 import { WorkerPool } from './worker-pool.js';
-import { clusterPorts, type MasterPorts } from './process-ports.js';
+import { clusterPorts, type ForkedWorker, type MasterPorts } from './process-ports.js';
 import { DisposerStack } from './disposer-stack.js';
 import { RespawnBackoff } from './respawn-backoff.js';
+import { StopDeadline, isBootOverdue, isForkFailure } from './fork-failure.js';
 import { CodeWatcher } from './code-watcher.js';
 import { parseAppSpec } from '../app/index.js';
 import { ControlServer } from './control-server.js';
@@ -32,7 +34,7 @@ import { PoolMetrics } from './metrics-pool.js';
 import type { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { checkApp, checkAppFile } from '../app/check-app.js';
 import { SystemdNotifier, type PoolState } from './systemd-notify.js';
 import { handOverLogFiles, handOverPaths, resolveWorkerIdentity } from './worker-identity.js';
@@ -98,6 +100,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #exitCode: number = EXIT.OK;
   #haltError: TsgunError | undefined;
   readonly #backoff = new RespawnBackoff();
+  /** TERM/INT always end the master: --graceful-timeout plus a margin (master/fork-failure.ts). */
+  readonly #stopDeadline = new StopDeadline();
   readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
   readonly #ready: Promise<void>;
   #resolveReady!: () => void;
@@ -225,10 +229,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #openLoopResources(): void {
     const { settings } = this.#config;
     try {
-      const board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
+      // Private verified directory, exclusive create, no links followed (master/board-location.ts).
+      const placed = placeBoard(process.env, process.pid, this.#log);
+      const board = placed.board;
       this.#board = board;
-      this.#resources.defer('board', () => board.close({ unlink: true }));
-      if (this.#identity) handOverPaths([board.path], this.#identity);
+      this.#resources.defer('board', placed.close);
+      if (this.#identity && board) handOverPaths([board.path], this.#identity);
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'Cannot create the balance board: async workers accept without balancing');
     }
@@ -324,7 +330,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#reap();
       this.#enforceDeadlines();
       if (this.#stopping) {
-        if (this.#workers.aliveCount() === 0) break;
+        const overdue = this.#stopDeadline.overdue(this.#workers.alive(), this.#log, (r) => this.#kill(r, 'SIGKILL'), this.#ports.now());
+        if (this.#workers.aliveCount() === 0 || overdue) break;
       } else {
         this.#murderHung();
         this.#manage();
@@ -424,14 +431,29 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // loop themselves after one accept (worker/accept-control.ts), so the sleep would only add
     // latency there.
     if (this.#config.settings.workerClass === 'async') env['UV_TCP_SINGLE_ACCEPT'] = '1';
-    const worker = this.#ports.fork(env);
+    let worker: ForkedWorker;
+    try {
+      worker = this.#ports.fork(env);
+    } catch (err) {
+      // Most fork errors are reported as an 'error' event (below); others throw.
+      this.#onForkFailure(age, errorMessage(err));
+      return;
+    }
     const record = this.#workers.add(worker, age, boot.board?.slot ?? -1, this.#ports.now());
-    this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
+    if (record.pid !== 0) this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
-    worker.on('message', (msg: unknown) => {
-      if (isWorkerMessage(msg)) this.#onMessage(record, msg);
+    // Strictly decoded; invalid ones are logged and dropped (master/worker-inbox.ts).
+    worker.on('message', workerInbox(record, this.#log, (msg) => this.#onMessage(record, msg)));
+    worker.on('error', (err) => {
+      if (isForkFailure(worker) && record.alive) {
+        // No process was created: no 'exit' will ever come. Reap the record now (master/fork-failure.ts).
+        record.forkError = errorMessage(err);
+        this.#workers.markExited(record, null, null);
+        this.command('CHLD');
+        return;
+      }
+      this.#log.debug({ worker: age, err }, 'worker IPC error');
     });
-    worker.on('error', (err) => this.#log.debug({ worker: age, err }, 'worker IPC error'));
     worker.on('exit', (code, signal) => {
       this.#workers.markExited(record, code, signal);
       this.command('CHLD');
@@ -563,6 +585,11 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     for (const r of this.#workers.reap()) {
       this.#pool.exited(r.pid, r.stopReason ?? 'crash');
       this.#board?.vacate(r.slot);
+      if (r.forkError !== undefined) {
+        this.#onForkFailure(r.age, r.forkError);
+        continue;
+      }
+      this.#pool.exited(r.pid, r.stopReason ?? 'crash');
       const info = { worker: r.age, workerPid: r.pid, code: r.exitCode, signal: r.exitSignal, requests: r.requests };
       this.emit('worker:exit', { pid: r.pid, age: r.age, code: r.exitCode, signal: r.exitSignal });
       void runHook(this.#hooks, 'childExit', this.#log, this.#view(), this.#workerView(r, r.age));
@@ -571,7 +598,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         continue;
       }
       const bootFailed =
-        r.readyAt === undefined && (r.exitCode === WORKER_EXIT.APP_LOAD_ERROR || r.exitCode === WORKER_EXIT.BOOT_ERROR);
+        r.readyAt === undefined && (r.bootTimedOut || r.exitCode === WORKER_EXIT.APP_LOAD_ERROR || r.exitCode === WORKER_EXIT.BOOT_ERROR);
       if (bootFailed) {
         this.#onBootFailure(r);
         continue;
@@ -621,6 +648,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     if (this.#stopping && (graceful || !this.#stopping.graceful)) return;
     if (!this.#stopping) this.#notify?.stopping();
     this.#stopping = { graceful };
+    this.#stopDeadline.begin(this.#config.settings.gracefulTimeout * 1000);
     // As gunicorn's arbiter does: close the listening sockets first, so new connections are
     // refused at once (a proxy retries them on another instance, even a POST) instead of
     // waiting in a backlog that no worker will accept from, to be reset when we exit.
@@ -665,6 +693,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     if (timeoutMs <= 0) return;
     const now = this.#ports.now();
     const sync = this.#config.settings.workerClass === 'sync';
+    for (const r of this.#workers.alive()) if (isBootOverdue(r, timeoutMs, now)) this.#killBootOverdue(r, timeoutMs);
     for (const r of this.#workers.serving()) {
       const silentFor = now - r.lastHeartbeat;
       const busyFor = sync && r.busy ? now - r.busy.since : 0;
@@ -674,6 +703,23 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#workers.markStopping(r, 'timeout', now + ABORT_GRACE_MS);
       this.#kill(r, 'SIGABRT');
     }
+  }
+
+  /** fork() failed: nothing to reap; log it and retry with the crash backoff. */
+  #onForkFailure(age: number, message: string): void {
+    this.#pool.exited(0, 'fork-error');
+    const now = this.#ports.now();
+    this.#backoff.crashed(undefined, now);
+    const detail = { worker: age, err: message, respawnInMs: this.#backoff.msUntilAllowed(now), crashStreak: this.#backoff.streak };
+    this.#log.error(detail, `Cannot fork a worker: ${message}; retrying with backoff`);
+  }
+
+  /** A worker that never became ready (an app that never finishes loading) is a boot failure. */
+  #killBootOverdue(r: WorkerRecord, timeoutMs: number): void {
+    const message = `worker did not become ready within --timeout ${timeoutMs / 1000} s`;
+    this.#log.error({ worker: r.age, workerPid: r.pid, timeoutMs }, `Worker (pid:${r.pid}) ${message}: SIGKILL`);
+    this.#workers.markBootTimedOut(r, { kind: 'boot-timeout', message });
+    this.#kill(r, 'SIGKILL');
   }
 
   /** Top the current generation up to the target; retire extras, oldest first. */
@@ -777,7 +823,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
 
   poolStats(): PoolStatsView {
     const uptimeS = (this.#ports.now() - this.#startedAt) / 1000;
-    return describePool(this.#pool, this.workerSnapshots(), this.#target, uptimeS, this.status().listenBacklog);
+    const { listenBacklog } = this.status();
+    return describePool(this.#pool, this.workerSnapshots(), this.#target, uptimeS, listenBacklog, this.masterLogDropped());
+  }
+
+  masterLogDropped(): number {
+    return this.#logFiles.dropped();
   }
 
   effectiveConfig(): EffectiveConfig {

@@ -14,6 +14,8 @@ export interface MetricsSource {
   readonly pool: PoolMetrics;
   status(): MasterStatus;
   workerSnapshots(): WorkerSnapshot[];
+  /** Lines the master's own error log could not write. */
+  masterLogDropped?(): number;
 }
 
 interface JsonValue {
@@ -133,6 +135,24 @@ function masterRegistry(source: MetricsSource): Registry {
     collect() {
       this.reset();
       for (const reason of RESTART_REASONS) this.inc({ reason }, source.pool.exits().get(reason) ?? 0);
+    },
+  });
+  new Counter({
+    name: 'tsgun_log_lines_dropped_total',
+    help: 'Log lines that could not be written (a full disk, a failing log file), master and workers.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.pool.totals().faults.logDropped + (source.masterLogDropped?.() ?? 0));
+    },
+  });
+  new Counter({
+    name: 'tsgun_send_timeouts_total',
+    help: 'Connections destroyed because the client read nothing of the response for --send-timeout seconds.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(source.pool.totals().faults.sendTimeouts);
     },
   });
   new Counter({

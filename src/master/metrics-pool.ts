@@ -10,7 +10,7 @@
  * only grow. The price: up to one heartbeat interval (1 s) of staleness, and a worker killed
  * with SIGKILL loses what it counted since its last heartbeat.
  */
-import { STATUS_CLASSES, type HistogramSnapshot, type StatusClass, type WorkerStatsSnapshot } from '../ipc/stats-snapshot.js';
+import { FAULT_KINDS, STATUS_CLASSES, type FaultKind, type HistogramSnapshot, type StatusClass, type WorkerStatsSnapshot } from '../ipc/stats-snapshot.js';
 
 /** Exit reasons after which the master replaces the worker: a restart. */
 export const RESTART_REASONS = ['crash', 'timeout', 'max-requests', 'memory', 'reload', 'killed'] as const;
@@ -25,6 +25,8 @@ export interface CounterTotals {
   upstreamQueue: HistogramSnapshot | undefined;
   shed: number;
   rejections: Record<string, number>;
+  /** Log lines dropped, connections cut by --send-timeout (docs/security.md). */
+  faults: Record<FaultKind, number>;
 }
 
 interface Sample {
@@ -45,7 +47,16 @@ export interface WorkerRates {
 }
 
 export function emptyTotals(): CounterTotals {
-  return { requests: 0, duration: {}, aborted: 0, queue: undefined, upstreamQueue: undefined, shed: 0, rejections: {} };
+  return {
+    requests: 0,
+    duration: {},
+    aborted: 0,
+    queue: undefined,
+    upstreamQueue: undefined,
+    shed: 0,
+    rejections: {},
+    faults: { logDropped: 0, sendTimeouts: 0 },
+  };
 }
 
 function addHistogram(into: HistogramSnapshot | undefined, h: HistogramSnapshot): HistogramSnapshot {
@@ -66,6 +77,7 @@ export function addInto(into: CounterTotals, requests: number, stats: WorkerStat
   if (stats.upstreamQueue !== undefined) into.upstreamQueue = addHistogram(into.upstreamQueue, stats.upstreamQueue);
   into.shed += stats.shed ?? 0;
   for (const [key, n] of Object.entries(stats.rejections)) into.rejections[key] = (into.rejections[key] ?? 0) + n;
+  for (const kind of FAULT_KINDS) into.faults[kind] += stats.faults?.[kind] ?? 0;
 }
 
 export function histogramCount(h: HistogramSnapshot | undefined): number {
@@ -139,6 +151,7 @@ export class PoolMetrics {
     t.upstreamQueue = this.#retired.upstreamQueue;
     t.shed = this.#retired.shed;
     t.rejections = { ...this.#retired.rejections };
+    t.faults = { ...this.#retired.faults };
     for (const w of this.#live.values()) if (w.last !== undefined) addInto(t, w.last.requests, w.last.stats);
     return t;
   }

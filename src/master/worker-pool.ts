@@ -14,7 +14,7 @@
 import type { RetireReason } from '../ipc/messages.js';
 import { BOARD_SLOTS } from '../ipc/balance-board.js';
 import type { ForkedWorker } from './process-ports.js';
-import { WorkerRecord, type StopReason } from './worker-record.js';
+import { WorkerRecord, type BootFailure, type StopReason } from './worker-record.js';
 
 export class WorkerPool {
   /** Keyed by the cluster worker id. */
@@ -165,6 +165,16 @@ export class WorkerPool {
     r.stopReason = reason;
     r.killAt = killAt;
     return was;
+  }
+
+  /**
+   * A worker not ready within --timeout (killed now): → stopping with no stop reason, so its
+   * exit is reaped as a boot failure (halting a first boot, retried after one).
+   */
+  markBootTimedOut(r: WorkerRecord, failure: BootFailure): void {
+    r.bootFailure = failure;
+    r.bootTimedOut = true;
+    r.state = 'stopping';
   }
 
   /** The deadline was acted on (SIGKILL sent): do not act again. */

@@ -32,6 +32,10 @@ export class WorkerRecord {
   /** When a stopping worker gets SIGKILL. */
   killAt: number | undefined;
   bootFailure: BootFailure | undefined;
+  /** fork() failed (EAGAIN, EMFILE, ENOMEM…): there never was a process; the record is reaped at once. */
+  forkError: string | undefined;
+  /** Killed for not becoming ready within --timeout: reaped as a boot failure. */
+  bootTimedOut = false;
   exitCode: number | null = null;
   exitSignal: string | null = null;
 

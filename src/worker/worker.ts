@@ -54,6 +54,8 @@ export class WorkerProcess {
   #maxRequests = 0;
   #current: RequestInProgress | undefined;
   #connections = 0;
+  /** Connections destroyed by --send-timeout (http/send-timeout.ts). */
+  #sendTimeouts = 0;
   #stopping = false;
   #retiring = false;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -86,6 +88,7 @@ export class WorkerProcess {
         files.flush();
         this.#accessLog?.flush();
       },
+      dropped: () => files.dropped() + (this.#accessLog?.dropped() ?? 0),
     };
   }
 
@@ -152,6 +155,11 @@ export class WorkerProcess {
         },
         onAppError: (err, req) => this.#log.error({ err, method: req.method, url: req.url }, 'Error handling request'),
         onQueueWait: (localMs, upstreamMs, shed) => this.#stats.queued(localMs, upstreamMs, shed),
+        onSendTimeout: (remoteAddress) => {
+          this.#sendTimeouts++;
+          const detail = { remoteAddress, sendTimeout: settings.sendTimeout };
+          this.#log.info(detail, 'Client read nothing of its response for --send-timeout: connection closed');
+        },
       },
     );
     if (this.#accept instanceof ReusePortAccept) this.#accept.listen();
@@ -254,7 +262,8 @@ export class WorkerProcess {
   }
 
   #beatMessage(): WorkerMessage {
-    const stats = this.#stats.snapshot(process.memoryUsage.rss());
+    const faults = { logDropped: this.#logFiles.dropped(), sendTimeouts: this.#sendTimeouts };
+    const stats = { ...this.#stats.snapshot(process.memoryUsage.rss()), faults };
     return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections, stats };
   }
 

@@ -47,6 +47,8 @@ export interface StartOptions {
   /** Start the master as this user/group (the test runs as root). */
   readonly uid?: number;
   readonly gid?: number;
+  /** A command prefix, e.g. setpriv to run tsgun as another user (test/helpers/attacker.ts). */
+  readonly wrap?: readonly string[];
 }
 
 export function spawnTsgun(args: readonly string[], options: StartOptions = {}): TsgunProcess {
@@ -56,7 +58,8 @@ export function spawnTsgun(args: readonly string[], options: StartOptions = {}):
   delete env['PORT'];
   delete env['TSGUN_CMD_ARGS'];
   if (options.env) Object.assign(env, options.env);
-  const child = spawn(options.node ?? process.execPath, [BIN, ...args], {
+  const [command, ...prefix] = [...(options.wrap ?? []), options.node ?? process.execPath];
+  const child = spawn(command as string, [...prefix, BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env,
     ...(options.uid === undefined ? {} : { uid: options.uid }),

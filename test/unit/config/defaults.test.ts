@@ -31,6 +31,7 @@ const EXPECTED_DEFAULTS = {
   headerMap: 'drop',
   headerTimeout: 10,
   bodyTimeout: 30,
+  sendTimeout: 30,
   accessLogfile: null,
   accessLogFormat: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
   errorLogfile: '-',

@@ -23,7 +23,7 @@ async function startMaster(options: { workers?: number; timeout?: number } = {})
   const master = new Master({
     config,
     log,
-    logFiles: { reopen: () => undefined, flush: () => undefined },
+    logFiles: { reopen: () => undefined, flush: () => undefined, dropped: () => 0 },
     version: 't',
     handleSignals: false,
     ports,
