@@ -101,6 +101,9 @@ function stats(value: unknown): WorkerStatsSnapshot {
     faults = {};
     for (const key of Object.keys(f)) faults[oneOf(key, FAULT_KINDS, 'stats.faults key')] = count(f[key], `stats.faults.${key}`);
   }
+  const upstreamIn = field(s, 'upstreamQueue');
+  const upstreamQueue = upstreamIn === undefined ? undefined : histogram(upstreamIn, QUEUE_BUCKETS.length, 'stats.upstreamQueue');
+  const shed = field(s, 'shed');
   return {
     rss: count(field(s, 'rss'), 'stats.rss'),
     inFlight: count(field(s, 'inFlight'), 'stats.inFlight'),
@@ -110,6 +113,8 @@ function stats(value: unknown): WorkerStatsSnapshot {
     queue: histogram(field(s, 'queue'), QUEUE_BUCKETS.length, 'stats.queue'),
     rejections,
     ...(faults === undefined ? {} : { faults }),
+    ...(upstreamQueue === undefined ? {} : { upstreamQueue }),
+    ...(shed === undefined ? {} : { shed: count(shed, 'stats.shed') }),
   };
 }
 

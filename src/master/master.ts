@@ -207,7 +207,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     const { settings } = this.#config;
     if (settings.pidfile) {
       const pidfile = new PidFile(settings.pidfile);
-      pidfile.write(process.pid);
+      const replaced = pidfile.write(process.pid);
+      if (replaced !== undefined) this.#log.warn({ pidfile: settings.pidfile }, `Untrusted pid file: ${replaced}`);
       this.#pidfile = pidfile;
       this.#resources.defer('pidfile', () => pidfile.remove(process.pid));
     }
