@@ -15,6 +15,7 @@ import { HttpEngine } from '../http/engine.js';
 import { compileAccessLogFormat } from '../http/access-log.js';
 import { engineOptions } from '../http/engine-options.js';
 import type { RequestHandler, RequestRecord, RequestGate } from '../http/types.js';
+import { upgradesFor } from './upgrades.js';
 import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
 import { AcceptControl } from './accept-control.js';
@@ -134,6 +135,7 @@ export class WorkerProcess {
         },
         onAppError: (err, req) => this.#log.error({ err, method: req.method, url: req.url }, 'Error handling request'),
       },
+      upgradesFor(app.upgrades, settings.workerClass, this.#log),
     );
     this.#send({ tsgun: 'want-listeners' });
   }
@@ -233,7 +235,7 @@ export class WorkerProcess {
   }
 
   #beatMessage(): WorkerMessage {
-    const stats = this.#stats.snapshot(process.memoryUsage.rss());
+    const stats = this.#stats.snapshot(process.memoryUsage.rss(), this.#engine?.upgradedCount ?? 0);
     return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections, stats };
   }
 
@@ -262,6 +264,16 @@ export class WorkerProcess {
   #stopAccepting(): void {
     this.#admission?.stop();
     this.#accept.close();
+    this.#appStopping();
+  }
+
+  /** Tell the app (an exported server's 'close' event) so it can close its upgraded sockets. */
+  #appStopping(): void {
+    try {
+      this.#app?.stopping?.();
+    } catch (err) {
+      this.#log.warn({ err }, "App's server close failed");
+    }
   }
 
   /** Graceful stop: stop accepting, let in-flight requests finish, close keep-alive connections. */
