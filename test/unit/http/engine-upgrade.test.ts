@@ -22,9 +22,15 @@ interface Taken {
 }
 
 /** An upgrade target that records each hand-over and echoes the socket's input back, upper-cased. */
-function recorder(): { readonly handler: UpgradeHandler; readonly taken: Taken[]; on: boolean } {
+interface Recorder {
+  readonly handler: UpgradeHandler;
+  readonly taken: Taken[];
+  on: boolean;
+}
+
+function recorder(): Recorder {
   const taken: Taken[] = [];
-  const state = {
+  const state: Recorder = {
     on: true,
     taken,
     handler: {
@@ -37,7 +43,7 @@ function recorder(): { readonly handler: UpgradeHandler; readonly taken: Taken[]
         socket.on('data', (d: Buffer) => socket.write(d.toString('latin1').toUpperCase()));
         socket.on('end', () => socket.end());
       },
-    } satisfies UpgradeHandler,
+    },
   };
   return state;
 }
@@ -67,7 +73,7 @@ describe('HttpEngine: upgrade hand-over', () => {
     c.write(`${UPGRADE}first-frame`);
     await c.until((t) => t.includes('FIRST-FRAME'));
     const t = r.taken[0] as Taken;
-    expect(t.req.upgrade).toBe(true);
+    expect((t.req as IncomingMessage & { upgrade: boolean }).upgrade).toBe(true);
     expect(t.req.complete).toBe(true);
     expect([t.req.method, t.req.url, t.req.headers.upgrade]).toEqual(['GET', '/ws', 'echo']);
     expect(t.req.socket).toBe(t.socket);
