@@ -362,7 +362,11 @@ export class Connection implements ParserSink, ResponseOwner {
     const sock = this.#sock;
     // A request still buffering its body before dispatch keeps the input flowing.
     const next = this.#next;
-    const hold = this.#stash !== null || (next !== null && (next.ready || next !== this.#parsing)) || this.#reject !== null || (this.#state >= CLOSING && this.#parser.atBoundary);
+    const hold =
+      this.#stash !== null ||
+      (next !== null && (next.ready || next !== this.#parsing)) ||
+      this.#reject !== null ||
+      (this.#state >= CLOSING && this.#parser.atBoundary);
     if (hold) {
       if (!sock._paused) {
         sock._paused = true;

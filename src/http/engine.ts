@@ -100,7 +100,13 @@ export class HttpEngine {
   #sweeper: NodeJS.Timeout | null = null;
   #drainWaiters: (() => void)[] = [];
 
-  constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents = {}, upgrades: UpgradeHandler | null = null) {
+  constructor(
+    handler: RequestHandler,
+    options: EngineOptions,
+    gate: RequestGate,
+    events: EngineEvents = {},
+    upgrades: UpgradeHandler | null = null,
+  ) {
     const shortest = Math.min(LINGER_MS, ...[options.keepAliveMs, options.headersTimeoutMs, options.bodyTimeoutMs].filter((ms) => ms > 0));
     this.#sweepMs = Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, Math.floor(shortest / SWEEP_FRACTION)));
     this.#host = new Host(

@@ -68,7 +68,8 @@ async function waitWorkers(socket: string, done: (ws: WorkerSnapshot[]) => boole
 describe('ws 8 on an exported http.Server', () => {
   it('200 concurrent sockets over -k async -w 2: every message echoed, both workers used, counted in ctl and /metrics', async () => {
     const socket = controlSocket();
-    const tsgun = await startTsgun([WS_ECHO, '-k', 'async', '-w', '2', ...LOCAL, '--control-socket', socket, '--metrics-bind', '127.0.0.1:0']);
+    const metricsBind = ['--metrics-bind', '127.0.0.1:0'];
+    const tsgun = await startTsgun([WS_ECHO, '-k', 'async', '-w', '2', ...LOCAL, '--control-socket', socket, ...metricsBind]);
     const metricsLine = await tsgun.waitForLine((l) => String(l.msg).startsWith('Metrics at:'));
     const N = 200;
     const MESSAGES = 5;
@@ -90,7 +91,8 @@ describe('ws 8 on an exported http.Server', () => {
     expect(Object.keys(perPid)).toHaveLength(2);
     // eslint-disable-next-line no-console
     console.log(
-      `ws: ${N} sockets opened in ${openMs.toFixed(0)} ms, ${N * MESSAGES} round trips in ${exchangeMs.toFixed(0)} ms; per worker ${JSON.stringify(perPid)}`,
+      `ws: ${N} sockets opened in ${openMs.toFixed(0)} ms, ${N * MESSAGES} round trips in ${exchangeMs.toFixed(0)} ms; ` +
+        `per worker ${JSON.stringify(perPid)}`,
     );
 
     const workers = await waitWorkers(socket, (ws) => ws.reduce((s, w) => s + w.upgraded, 0) === N);
@@ -149,7 +151,8 @@ describe('ws 8 on an exported http.Server', () => {
   }, 40_000);
 
   it("TERM: the server's 'close' event lets the app close its sockets at once (1001), well inside the timeout", async () => {
-    const tsgun = await startTsgun([WS_ECHO, '-k', 'async', '-w', '2', '--graceful-timeout', '20', ...LOCAL], { env: { WS_CLOSE_ON_STOP: '1' } });
+    const args = [WS_ECHO, '-k', 'async', '-w', '2', '--graceful-timeout', '20', ...LOCAL];
+    const tsgun = await startTsgun(args, { env: { WS_CLOSE_ON_STOP: '1' } });
     const open = await Promise.all(Array.from({ length: 20 }, () => openEcho(tsgun)));
     const t0 = Date.now();
     const exit = await tsgun.stop('SIGTERM');

@@ -102,7 +102,9 @@ describe('HttpEngine: malformed requests', () => {
   });
 
   it('serves an Upgrade request nobody listens for as an ordinary request, then closes (node:http reads nothing after it)', async () => {
-    server = await harness.start((req, res) => res.end(`upgrade=${String((req as unknown as { upgrade: unknown }).upgrade)} ${req.headers.upgrade}`));
+    server = await harness.start((req, res) => {
+      res.end(`upgrade=${String((req as unknown as { upgrade: unknown }).upgrade)} ${req.headers.upgrade}`);
+    });
     const c = await connect();
     c.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n');
     const [res] = await c.responses(1);

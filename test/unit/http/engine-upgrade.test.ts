@@ -120,7 +120,8 @@ describe('HttpEngine: upgrade hand-over', () => {
     const r = recorder();
     await start(r.handler);
     const c = await connect();
-    c.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n');
+    const settings = 'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n';
+    c.write(`GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n${settings}\r\n`);
     await c.until((t) => t.includes('101'));
     expect(r.taken[0]?.req.headers.upgrade).toBe('h2c');
   });
