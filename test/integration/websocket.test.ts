@@ -129,6 +129,16 @@ describe('ws 8 on an exported http.Server', () => {
     expect((await tsgun.stop()).code).toBe(0);
   }, 30_000);
 
+  it('an open upgraded socket is not a request in flight: --timeout 1 never fires on it', async () => {
+    const tsgun = await startTsgun([WS_ECHO, '-k', 'async', '-w', '1', '--timeout', '1', ...LOCAL]);
+    const { peer, pid } = await openEcho(tsgun);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await peer.ask('still')).toBe(`${pid}:still`);
+    expect(tsgun.lines.some((l) => /timeout/i.test(String(l.msg)) && l.level !== undefined && l.level >= 40)).toBe(false);
+    await closePeers();
+    expect((await tsgun.stop()).code).toBe(0);
+  }, 20_000);
+
   it('HUP: open sockets keep working on the old workers until --graceful-timeout; new ones land on the new generation', async () => {
     const tsgun = await startTsgun([WS_ECHO, '-k', 'async', '-w', '2', '--graceful-timeout', '3', ...LOCAL]);
     const old = await Promise.all(Array.from({ length: 10 }, () => openEcho(tsgun)));
