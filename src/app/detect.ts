@@ -6,7 +6,8 @@
  *                         → `await app.ready()`, then `app.routing(req, res)`; close = `app.close()`
  *   2. Koa app           (`callback` and `use` functions, not itself a function) → `app.callback()`
  *   3. Express app       (a function with `handle` and `set`) → used as-is
- *   4. http(s).Server    (a net.Server with 'request' listeners) → emits 'request' on it
+ *   4. http(s).Server    (a net.Server with 'request' or 'upgrade' listeners) → emits 'request' on
+ *                         it; its 'upgrade' listeners get upgrades (src/app/server-upgrades.ts)
  *   5. `{ fetch }`       (an object with a `fetch` method: Hono, `export default { fetch }`) → fetch bridge
  *   6. a plain function:
  *        - `fn.tsgunStyle = 'fetch' | 'node'` decides, if set;
@@ -23,6 +24,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from '../http/types.js';
 import { fromFetchHandler, type FetchHandler } from './fetch-bridge.js';
 import type { LoadedApp } from './types.js';
+import { serverRequests, serverStopping, serverUpgrades } from './server-upgrades.js';
 
 /** The property a plain function may carry to say which calling convention it follows. */
 export const STYLE_PROPERTY = 'tsgunStyle';
@@ -69,9 +71,10 @@ export function classifyApp(value: unknown): AppShape {
     return { kind: 'express', handler: value as RequestHandler };
   }
   if (value instanceof NetServer) {
-    return value.listenerCount('request') > 0
+    // `new WebSocketServer({ server: http.createServer() })` adds only an 'upgrade' listener.
+    return value.listenerCount('request') > 0 || value.listenerCount('upgrade') > 0
       ? { kind: 'node-server', server: value }
-      : { kind: 'none', reason: "is a server with no 'request' listener" };
+      : { kind: 'none', reason: "is a server with no 'request' or 'upgrade' listener" };
   }
   if (typeof value === 'object') {
     if (typeof app['fetch'] === 'function') {
@@ -103,8 +106,7 @@ export async function adaptApp(shape: Exclude<AppShape, { kind: 'none' }>): Prom
       return { kind: 'koa', handler: shape.app.callback() };
     case 'node-server': {
       const server = shape.server;
-      // Emitting keeps every listener, its `this`, and listeners added later.
-      return { kind: 'node-server', handler: (req, res) => server.emit('request', req, res) };
+      return { kind: 'node-server', handler: serverRequests(server), upgrades: serverUpgrades(server), stopping: serverStopping(server) };
     }
     case 'fetch':
       return { kind: 'fetch', handler: fromFetchHandler(shape.fetch) };

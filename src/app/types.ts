@@ -1,5 +1,6 @@
 /** The contract of src/app: turning what the user exports into one request handler. */
 import type { RequestHandler } from '../http/types.js';
+import type { UpgradeHandler } from '../http/upgrade.js';
 
 /** `app.js`, `app.mjs:server`, `dist/app.js:createApp()` parsed. */
 export interface AppSpec {
@@ -19,4 +20,12 @@ export interface LoadedApp {
   readonly kind: AppKind;
   /** Called once when the worker stops (e.g. fastify's close()). */
   readonly close?: () => Promise<void>;
+  /** The exported server's 'upgrade' listeners (ws, socket.io, @hono/node-ws attach there). */
+  readonly upgrades?: UpgradeHandler;
+  /**
+   * The worker stops taking connections: the app's signal to close its long-lived ones. For an
+   * exported server it is that server's own `close()` (its 'close' event, which engine.io
+   * listens to and ws apps commonly do), called once, at the start of any stop.
+   */
+  readonly stopping?: () => void;
 }

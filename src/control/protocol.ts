@@ -79,6 +79,8 @@ export interface WorkerSnapshot {
   readonly requests: number;
   readonly inFlight: number;
   readonly connections: number;
+  /** Of `connections`, those handed to the app's 'upgrade' listeners (WebSocket) and still open. */
+  readonly upgraded: number;
   /** Requests per second over the last heartbeat interval; null until two heartbeats. */
   readonly requestsPerSecond: number | null;
   /** Fraction of the last heartbeat interval with a request in flight; null until two heartbeats. */

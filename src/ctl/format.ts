@@ -60,15 +60,13 @@ export function formatWorkers(workers: readonly WorkerSnapshot[]): string {
     duration(w.uptimeSeconds),
     String(w.requests),
     String(w.inFlight),
+    String(w.upgraded),
     percent(w.busyRatio),
     bytes(w.rss),
     `${(w.lastHeartbeatMs / 1000).toFixed(1)}s ago`,
   ]);
-  return table(
-    ['PID', 'ID', 'GEN', 'STATE', 'UPTIME', 'REQUESTS', 'IN-FLIGHT', 'BUSY', 'RSS', 'HEARTBEAT'],
-    rows,
-    new Set([0, 1, 2, 4, 5, 6, 7, 8, 9]),
-  );
+  const headers = ['PID', 'ID', 'GEN', 'STATE', 'UPTIME', 'REQUESTS', 'IN-FLIGHT', 'UPGRADED', 'BUSY', 'RSS', 'HEARTBEAT'];
+  return table(headers, rows, new Set([0, 1, 2, 4, 5, 6, 7, 8, 9, 10]));
 }
 
 /** ctl top: one frame of the live view. */

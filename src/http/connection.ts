@@ -36,6 +36,7 @@ import {
 import { RequestParser, type ParserSink } from './request-parser.js';
 import { EngineResponse, type ResponseOwner } from './response.js';
 import { ERR, type HeadFacts } from './validate.js';
+import { isUpgradeRequest, type UpgradeHandler } from './upgrade.js';
 
 /** What a connection needs from its engine. */
 export interface ConnectionHost {
@@ -60,6 +61,10 @@ export interface ConnectionHost {
   requestStarted(): void;
   requestEnded(): void;
   connectionClosed(conn: Connection): void;
+  /** The app's 'upgrade' listeners; null when the app has none. */
+  readonly upgrades: UpgradeHandler | null;
+  /** `conn` handed `socket` to the app (it stays counted until the socket closes). */
+  connectionUpgraded(conn: Connection, socket: Socket): void;
 }
 
 const DEADLINE_NONE = 0;
@@ -94,6 +99,34 @@ function emitResponseClose(res: EngineResponse): void {
   }
 }
 
+/**
+ * Lifecycle states, in the only order a connection moves through them (`#advance` never goes
+ * back, which is the one rule every transition relies on):
+ *
+ *   OPEN → CLOSING → LINGERING → CLOSED        (and OPEN | CLOSING → UPGRADED, terminal)
+ *
+ * - OPEN: serving; the parser may start the next request.
+ * - CLOSING: no request after the ones already parsed (the client asked to close, a refusal is
+ *   pending, a graceful stop, keep-alive off); close once they are answered. Input past the
+ *   last parsed request is not read.
+ * - LINGERING: our side is ended (FIN sent); input is read and discarded until the client's FIN
+ *   or the linger deadline resets the socket.
+ * - UPGRADED: the socket was handed to the app's 'upgrade' listener (#handOver). None of our
+ *   listeners is left on it, no deadline is armed, and the engine only counts it until it closes.
+ * - CLOSED: the socket closed; whatever was in flight was aborted (#close).
+ *
+ * Invariant behind every `#state >= LINGERING` guard: from LINGERING on, nothing is parsed,
+ * dispatched, resumed or answered any more; only 'close' (or the linger deadline) acts.
+ */
+const OPEN = 0;
+const CLOSING = 1;
+const LINGERING = 2;
+const UPGRADED = 3;
+const CLOSED = 4;
+type State = typeof OPEN | typeof CLOSING | typeof LINGERING | typeof UPGRADED | typeof CLOSED;
+
+const EMPTY = Buffer.alloc(0);
+
 export class Connection implements ParserSink, ResponseOwner {
   readonly #socket: Socket;
   /** The same socket, typed to reach the fields node:http's server uses. */
@@ -126,15 +159,12 @@ export class Connection implements ParserSink, ResponseOwner {
   #stashAt = 0;
   #inParse = false;
 
-  /** No request after the ones already parsed: close once they are answered. */
-  #closing = false;
+  /** Where the connection is in its lifecycle (see the state table above the class). */
+  #state: State = OPEN;
   /** Refused request to answer once the requests before it are answered. */
   #reject: ClientError | null = null;
   /** The client has sent FIN. */
   #eof = false;
-  /** We have ended our side and are waiting for the client's FIN. */
-  #lingering = false;
-  #closed = false;
 
   #deadline = 0;
   #deadlineKind = DEADLINE_NONE;
@@ -178,16 +208,16 @@ export class Connection implements ParserSink, ResponseOwner {
 
   /** Graceful stop: busy → `Connection: close` on the current response, close after it; idle → close after a short grace. */
   drain(): void {
-    if (this.#closed || this.#lingering) return;
+    if (this.#state >= LINGERING) return;
     const active = this.#active;
     if (active !== null) {
-      this.#closing = true;
+      this.#advance(CLOSING);
       const res = active.res as EngineResponse;
       if (!res.headersSent) res.shouldKeepAlive = false;
       return; // #responseFinished closes (host.draining)
     }
     if (this.#next !== null) {
-      this.#closing = true;
+      this.#advance(CLOSING);
       return; // inside the gate: it runs, with Connection: close
     }
     if (this.#parser.inHead && this.#parser.hasPartialHead) return; // its head deadline still applies
@@ -206,7 +236,7 @@ export class Connection implements ParserSink, ResponseOwner {
   onDeadline(): void {
     const kind = this.#deadlineKind;
     this.#disarm();
-    if (this.#closed) return;
+    if (this.#state === CLOSED) return;
     if (kind === DEADLINE_LINGER) this.#socket.destroy();
     else if (kind === DEADLINE_IDLE) this.#closeGracefully();
     else if (kind === DEADLINE_HEAD) {
@@ -223,7 +253,7 @@ export class Connection implements ParserSink, ResponseOwner {
   // --- input ----------------------------------------------------------------------------------
 
   #data(chunk: Buffer): void {
-    if (this.#closed || this.#lingering || this.#reject !== null) return; // discarding
+    if (this.#state >= LINGERING || this.#reject !== null) return; // discarding
     if (this.#proxyInput !== null) {
       this.#proxyData(chunk);
       return;
@@ -280,8 +310,14 @@ export class Connection implements ParserSink, ResponseOwner {
     const len = chunk.length;
     this.#inParse = true;
     while (at < len) {
+      if (parser.upgraded) {
+        // Input after an upgrade head waits for the hand-over, which gives it to the app as `head`.
+        this.#stash = chunk;
+        this.#stashAt = at;
+        break;
+      }
       if (parser.atBoundary) {
-        if (this.#closing) break; // nothing more is served here: drop the rest
+        if (this.#state >= CLOSING) break; // nothing more is served here: drop the rest
         if (this.#next !== null) {
           this.#stash = chunk;
           this.#stashAt = at;
@@ -304,7 +340,12 @@ export class Connection implements ParserSink, ResponseOwner {
         return;
       }
       at += r;
-      if (this.#closed || this.#lingering) break;
+      if (this.#state >= LINGERING) break;
+      if (parser.upgraded && at < len) {
+        this.#stash = chunk; // before the gate may run #handOver, which reads it
+        this.#stashAt = at;
+        at = len;
+      }
       const next = this.#next;
       if (next !== null && next.ready && this.#active === null && !this.#nextInGate) this.#enterGate();
     }
@@ -314,7 +355,7 @@ export class Connection implements ParserSink, ResponseOwner {
 
   /** Continue with stashed input after the request slots changed. */
   #resumeInput(): void {
-    if (this.#closed || this.#lingering || this.#inParse) return;
+    if (this.#state >= LINGERING || this.#inParse) return;
     const stash = this.#stash;
     if (stash !== null) {
       this.#stash = null;
@@ -327,7 +368,7 @@ export class Connection implements ParserSink, ResponseOwner {
 
   /** Pause the socket while input must wait; resume it when it may flow again. */
   #syncInput(): void {
-    if (this.#closed || this.#lingering) return;
+    if (this.#state >= LINGERING) return;
     const sock = this.#sock;
     // A request still buffering its body before dispatch keeps the input flowing.
     const next = this.#next;
@@ -335,7 +376,7 @@ export class Connection implements ParserSink, ResponseOwner {
       this.#stash !== null ||
       (next !== null && (next.ready || next !== this.#parsing)) ||
       this.#reject !== null ||
-      (this.#closing && this.#parser.atBoundary);
+      (this.#state >= CLOSING && this.#parser.atBoundary);
     if (hold) {
       if (!sock._paused) {
         sock._paused = true;
@@ -356,7 +397,7 @@ export class Connection implements ParserSink, ResponseOwner {
 
   // --- parser sink ------------------------------------------------------------------------------
 
-  onHead(method: string, url: string, versionMinor: number, rawHeaders: string[], facts: HeadFacts): void {
+  onHead(method: string, url: string, versionMinor: number, rawHeaders: string[], facts: HeadFacts): boolean {
     let clientAddress = this.#remoteAddress;
     const rules = this.#host.forwarded;
     let forwarded = null;
@@ -373,17 +414,44 @@ export class Connection implements ParserSink, ResponseOwner {
         rules.strip(rawHeaders);
       }
     }
+    const upgrade = isUpgradeRequest(rawHeaders) && this.#takeUpgrade();
     const req = createIncoming(this.#socket, method, url, versionMinor, rawHeaders);
     if (forwarded !== null) attachForwardedFacts(req, forwarded);
+    if (upgrade) {
+      // As llhttp does for an upgrade: the message is complete at the end of its head.
+      incomingInternals(req).upgrade = true;
+      completeIncoming(req, null);
+      const exchange = new Exchange(req, false, false, clientAddress, true);
+      exchange.upgrade = true;
+      this.#next = exchange;
+      if (this.#deadlineKind === DEADLINE_HEAD) this.#disarm();
+      return true;
+    }
     const hasBody = facts.chunked || facts.contentLength > 0;
     // 100-continue: the client sends no body until told to, so waiting for it would stall.
     const ready = !hasBody || this.#bufferBodyBytes === 0 || facts.expectContinue;
     const exchange = new Exchange(req, facts.keepAlive, facts.expectContinue, clientAddress, ready);
     this.#parsing = exchange;
     this.#next = exchange; // the parser only starts a message when #next is empty
-    if (!facts.keepAlive || this.#keepAliveMs === 0) this.#closing = true;
+    if (!facts.keepAlive || this.#keepAliveMs === 0) this.#advance(CLOSING);
     if (this.#deadlineKind === DEADLINE_HEAD) this.#disarm();
     if (hasBody && this.#deadlineKind === DEADLINE_NONE) this.#armBody();
+    return false;
+  }
+
+  /**
+   * An upgrade head: hand it over (true) when the app listens, refuse it when the worker class
+   * cannot hold it (throws, as onHead's refusals do), otherwise serve it as an ordinary request
+   * and close after it (see upgrade.ts for what node:http does).
+   */
+  #takeUpgrade(): boolean {
+    const target = this.#host.upgrades;
+    if (target !== null && target.listening()) {
+      if (target.refusal !== undefined) throw target.refusal;
+      return true;
+    }
+    this.#advance(CLOSING);
+    return false;
   }
 
   onBody(chunk: Buffer): void {
@@ -429,18 +497,23 @@ export class Connection implements ParserSink, ResponseOwner {
     this.#nextInGate = false;
     const exchange = this.#next;
     const host = this.#host;
-    if (exchange === null || this.#closed || this.#lingering) {
+    if (exchange === null || this.#state >= LINGERING) {
       host.gate.leave(); // its connection is gone: entered, never run
       return;
     }
     this.#next = null;
+    if (exchange.upgrade) {
+      host.gate.leave(); // an upgraded socket is not a request in flight
+      this.#handOver(exchange);
+      return;
+    }
     this.#active = exchange;
     host.requestStarted();
 
     const req = exchange.req;
     const res = new EngineResponse(req, exchange, this);
     exchange.res = res;
-    const keepAlive = exchange.keepAlive && this.#keepAliveMs !== 0 && !this.#closing && !host.draining;
+    const keepAlive = exchange.keepAlive && this.#keepAliveMs !== 0 && this.#state === OPEN && !host.draining;
     res.shouldKeepAlive = keepAlive;
     // `Keep-Alive: timeout=N` is in whole seconds; below one second say nothing rather than 0.
     if (keepAlive && this.#keepAliveMs >= 1000) responseInternals(res)._keepAliveTimeout = this.#keepAliveMs;
@@ -478,6 +551,42 @@ export class Connection implements ParserSink, ResponseOwner {
       (ret as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#appError(exchange, err));
     }
     this.#resumeInput();
+  }
+
+  /**
+   * node:http's upgrade branch of onParserExecuteCommon: take every listener of ours off the
+   * socket, leave it unpaused with `readableFlowing = null` (so the app's first 'data'
+   * listener starts the flow), and give the app the socket and the bytes read past the head.
+   * During a graceful stop the upgrade is not taken: a long-lived socket would only hold the
+   * stopping worker; closing lets the client reconnect to a worker that stays.
+   */
+  #handOver(exchange: Exchange): void {
+    const host = this.#host;
+    const upgrades = host.upgrades;
+    if (host.draining || upgrades === null) {
+      this.#closeGracefully();
+      return;
+    }
+    const socket = this.#socket;
+    const stash = this.#stash;
+    const head = stash === null ? EMPTY : stash.subarray(this.#stashAt);
+    this.#stash = null;
+    this.#advance(UPGRADED);
+    this.#disarm();
+    socket.removeListener('data', this.#onData);
+    socket.removeListener('end', this.#onEnd);
+    socket.removeListener('close', this.#onClose);
+    socket.removeListener('drain', this.#onDrain);
+    socket.removeListener('error', noop);
+    this.#sock._paused = false;
+    this.#sock.readableFlowing = null;
+    host.connectionUpgraded(this, socket);
+    try {
+      upgrades.upgrade(exchange.req, socket, head);
+    } catch (err) {
+      host.events.onAppError?.(err, exchange.req);
+      socket.destroy();
+    }
   }
 
   #appError(exchange: Exchange, err: unknown): void {
@@ -521,7 +630,7 @@ export class Connection implements ParserSink, ResponseOwner {
     this.#report(exchange, true);
     host.gate.leave();
 
-    if (this.#closed || this.#lingering) return;
+    if (this.#state >= LINGERING) return;
     if (responseInternals(res)._last || host.draining) {
       this.#closeGracefully();
       return;
@@ -532,7 +641,7 @@ export class Connection implements ParserSink, ResponseOwner {
       else this.#resumeInput(); // still buffering its body: #parse enters the gate when it is ready
       return;
     }
-    if (this.#closing) {
+    if (this.#state >= CLOSING) {
       this.#finishClosing();
       return;
     }
@@ -575,9 +684,9 @@ export class Connection implements ParserSink, ResponseOwner {
 
   /** Refuse the request being parsed: answer `err` (after the requests before it), then close. */
   #fail(err: ClientError): void {
-    if (this.#closed || this.#lingering) return;
+    if (this.#state >= LINGERING) return;
     this.#host.clientError(err, this.#remoteAddress);
-    this.#closing = true;
+    this.#advance(CLOSING);
     this.#stash = null;
     const broken = this.#parsing; // set when the error is in a body: that request can never complete
     this.#parsing = null;
@@ -627,9 +736,8 @@ export class Connection implements ParserSink, ResponseOwner {
 
   /** End our side after what is written, keep reading (discarding) until the client closes. */
   #closeGracefully(): void {
-    if (this.#closed || this.#lingering) return;
-    this.#lingering = true;
-    this.#closing = true;
+    if (this.#state >= LINGERING) return;
+    this.#advance(LINGERING);
     this.#stash = null;
     this.#armLinger();
     this.#sock._paused = false;
@@ -639,13 +747,13 @@ export class Connection implements ParserSink, ResponseOwner {
 
   #end(): void {
     this.#eof = true;
-    if (this.#closed || this.#lingering) return;
+    if (this.#state >= LINGERING) return;
     this.#checkEof();
   }
 
   /** After the client's FIN, once every byte it sent is parsed: finish what can be finished, then close. */
   #checkEof(): void {
-    if (this.#stash !== null || this.#closed || this.#lingering || this.#reject !== null) return;
+    if (this.#stash !== null || this.#state >= LINGERING || this.#reject !== null) return;
     const p = this.#parsing;
     if (p !== null) {
       // A body cut short can never complete: that request is aborted.
@@ -656,7 +764,7 @@ export class Connection implements ParserSink, ResponseOwner {
       if (p === this.#next) this.#next = null;
       this.#parsing = null;
     }
-    this.#closing = true; // (a head cut short is simply never answered)
+    this.#advance(CLOSING); // (a head cut short is simply never answered)
     const active = this.#active;
     if (active === null && this.#next === null) {
       this.#closeGracefully();
@@ -670,8 +778,8 @@ export class Connection implements ParserSink, ResponseOwner {
 
   /** The socket is gone: abort what is in flight (node:http's socketOnClose / abortIncoming). */
   #close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#state === CLOSED) return;
+    this.#advance(CLOSED);
     this.#disarm();
     this.#stash = null;
     const host = this.#host;
@@ -721,6 +829,11 @@ export class Connection implements ParserSink, ResponseOwner {
 
   #armLinger(): void {
     this.#arm(DEADLINE_LINGER, LINGER_MS);
+  }
+
+  /** The only writer of `#state`: forward only (a later state is never undone by an earlier one). */
+  #advance(to: State): void {
+    if (to > this.#state) this.#state = to;
   }
 
   #disarm(): void {

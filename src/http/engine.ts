@@ -11,6 +11,7 @@ import { Connection, LINGER_MS, type ConnectionHost } from './connection.js';
 import { ForwardedRules } from './forwarded.js';
 import { SendWatch } from './send-timeout.js';
 import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from './types.js';
+import type { UpgradeHandler } from './upgrade.js';
 
 /** Sweep period: a fraction of the shortest deadline, within these bounds (ms). */
 const MIN_SWEEP_MS = 5;
@@ -30,6 +31,8 @@ class Host implements ConnectionHost {
   readonly gate: RequestGate;
   readonly events: EngineEvents;
   readonly #onConnectionClosed: (conn: Connection) => void;
+  readonly #onConnectionUpgraded: (conn: Connection, socket: Socket) => void;
+  readonly upgrades: UpgradeHandler | null;
   draining = false;
   activeRequests = 0;
   clock = 0;
@@ -45,7 +48,9 @@ class Host implements ConnectionHost {
     gate: RequestGate,
     events: EngineEvents,
     sweepMs: number,
+    upgrades: UpgradeHandler | null,
     onConnectionClosed: (conn: Connection) => void,
+    onConnectionUpgraded: (conn: Connection, socket: Socket) => void,
   ) {
     this.clockSlackMs = sweepMs;
     const proxy = options.proxy;
@@ -60,6 +65,8 @@ class Host implements ConnectionHost {
     this.gate = gate;
     this.events = events;
     this.#onConnectionClosed = onConnectionClosed;
+    this.upgrades = upgrades;
+    this.#onConnectionUpgraded = onConnectionUpgraded;
   }
 
   clientError(err: ClientError, remoteAddress: string): void {
@@ -78,21 +85,46 @@ class Host implements ConnectionHost {
   connectionClosed(conn: Connection): void {
     this.#onConnectionClosed(conn);
   }
+
+  connectionUpgraded(conn: Connection, socket: Socket): void {
+    this.#onConnectionUpgraded(conn, socket);
+  }
 }
 
 export class HttpEngine {
   readonly #host: Host;
   readonly #connections = new Set<Connection>();
+  /**
+   * Sockets handed to the app's 'upgrade' listeners, until they close. Not requests: no
+   * deadline, no `--timeout`; a graceful stop waits for them (the app closes them on its
+   * server's 'close' event) and a quick stop or the graceful timeout destroys them.
+   */
+  readonly #upgraded = new Set<Socket>();
   readonly #sweepMs: number;
   #sweeper: NodeJS.Timeout | null = null;
   #drainWaiters: (() => void)[] = [];
   /** --send-timeout, checked by the same sweep (send-timeout.ts). */
   readonly #sendWatch: SendWatch | null;
 
-  constructor(handler: RequestHandler, options: EngineOptions, gate: RequestGate, events: EngineEvents = {}) {
+  constructor(
+    handler: RequestHandler,
+    options: EngineOptions,
+    gate: RequestGate,
+    events: EngineEvents = {},
+    upgrades: UpgradeHandler | null = null,
+  ) {
     const shortest = Math.min(LINGER_MS, ...[options.keepAliveMs, options.headersTimeoutMs, options.bodyTimeoutMs].filter((ms) => ms > 0));
     this.#sweepMs = Math.min(MAX_SWEEP_MS, Math.max(MIN_SWEEP_MS, Math.floor(shortest / SWEEP_FRACTION)));
-    this.#host = new Host(handler, options, gate, events, this.#sweepMs, (conn) => this.#connectionClosed(conn));
+    this.#host = new Host(
+      handler,
+      options,
+      gate,
+      events,
+      this.#sweepMs,
+      upgrades,
+      (conn) => this.#connectionClosed(conn),
+      (conn, socket) => this.#connectionUpgraded(conn, socket),
+    );
     const sendMs = options.sendTimeoutMs ?? 0;
     this.#sendWatch = sendMs > 0 ? new SendWatch(sendMs, (remoteAddress) => events.onSendTimeout?.(remoteAddress)) : null;
   }
@@ -113,23 +145,30 @@ export class HttpEngine {
   /**
    * Graceful stop: no more keep-alive; busy connections get `Connection: close` on their
    * current response and close after it; idle ones serve a request that arrives within a short
-   * grace (a client reusing its connection right now) and close. Resolves when every
-   * connection is closed.
+   * grace (a client reusing its connection right now) and close. Upgraded sockets are left to
+   * the app. Resolves when every connection, upgraded ones included, is closed.
    */
   drain(): Promise<void> {
     this.#host.draining = true;
     for (const conn of [...this.#connections]) conn.drain();
-    if (this.#connections.size === 0) return Promise.resolve();
+    if (this.#connections.size === 0 && this.#upgraded.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   /** Quick stop: destroy every connection now. */
   destroyAll(): void {
     for (const conn of [...this.#connections]) conn.destroy();
+    for (const socket of [...this.#upgraded]) socket.destroy();
   }
 
+  /** Open connections the engine serves plus upgraded ones. */
   get connectionCount(): number {
-    return this.#connections.size;
+    return this.#connections.size + this.#upgraded.size;
+  }
+
+  /** Sockets handed to the app's 'upgrade' listeners and still open. */
+  get upgradedCount(): number {
+    return this.#upgraded.size;
   }
 
   /**
@@ -157,11 +196,27 @@ export class HttpEngine {
 
   #connectionClosed(conn: Connection): void {
     this.#connections.delete(conn);
+    this.#settle();
+  }
+
+  #connectionUpgraded(conn: Connection, socket: Socket): void {
+    this.#connections.delete(conn);
+    this.#upgraded.add(socket);
+    socket.once('close', () => {
+      this.#upgraded.delete(socket);
+      this.#settle();
+    });
+    this.#settle();
+  }
+
+  /** Stop the sweep when no connection is left to sweep; resolve drain() when nothing at all is left. */
+  #settle(): void {
     if (this.#connections.size !== 0) return;
     if (this.#sweeper !== null) {
       clearInterval(this.#sweeper);
       this.#sweeper = null;
     }
+    if (this.#upgraded.size !== 0) return;
     if (this.#host.draining) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];

@@ -29,6 +29,8 @@ export class Exchange {
   ready: boolean;
   /** Body bytes received before dispatch (counted only while not `ready`). */
   buffered = 0;
+  /** An upgrade head: handed to the app's 'upgrade' listeners instead of the request handler. */
+  upgrade = false;
 
   constructor(req: IncomingMessage, keepAlive: boolean, expectContinue: boolean, clientAddress: string, ready: boolean) {
     this.req = req;

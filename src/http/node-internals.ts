@@ -43,6 +43,8 @@ export interface SocketInternals {
   /** The response currently assigned to the socket (ServerResponse#assignSocket). */
   _httpMessage: ServerResponse | null;
   allowHalfOpen: boolean;
+  /** Public but typed readonly; node:http sets it to null when it hands a socket to 'upgrade'. */
+  readableFlowing: boolean | null;
 }
 
 export function incomingInternals(req: IncomingMessage): IncomingInternals {

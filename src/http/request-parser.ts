@@ -43,8 +43,12 @@ import { ClientError } from './client-error.js';
 
 /** Where the parsed pieces of a request go (the connection). */
 export interface ParserSink {
-  /** A request head is complete and valid. `rawHeaders` is fresh per request and may be kept. */
-  onHead(method: string, url: string, versionMinor: number, rawHeaders: string[], facts: HeadFacts): void;
+  /**
+   * A request head is complete and valid. `rawHeaders` is fresh per request and may be kept.
+   * Returns true when the connection takes the request as an upgrade: the parser then stops
+   * for good at the end of the head (everything after it belongs to the app; see upgrade.ts).
+   */
+  onHead(method: string, url: string, versionMinor: number, rawHeaders: string[], facts: HeadFacts): boolean;
   onBody(chunk: Buffer): void;
   onTrailers(rawTrailers: string[]): void;
   onMessageComplete(): void;
@@ -53,6 +57,8 @@ export interface ParserSink {
 /** The parser's resting state between messages; see `nextRequest`. */
 export const PAUSED = 'PAUSED';
 const REQUEST_LINE = 'REQUEST_LINE';
+/** Terminal: the head just parsed was an upgrade; the parser reads nothing more. */
+const UPGRADED = 'UPGRADED';
 
 /** Chunk-size lines carry extensions nobody uses; bound them so they cannot buffer unbounded. */
 const MAX_CHUNK_LINE = 4096;
@@ -143,6 +149,11 @@ export class RequestParser extends ParserBase {
     return this.state === 'HEADER' || (this.state === REQUEST_LINE && this.line.length !== 0);
   }
 
+  /** The last head was taken as an upgrade: no byte after it is HTTP any more. */
+  get upgraded(): boolean {
+    return this.state === UPGRADED;
+  }
+
   /** Leave PAUSED: the next bytes fed are the start of a request. */
   startMessage(): void {
     this.state = REQUEST_LINE;
@@ -177,6 +188,11 @@ export class RequestParser extends ParserBase {
     return true;
   }
 
+  /** Stops execute() right after an upgrade head, as PAUSED does between messages. */
+  UPGRADED(): boolean {
+    return true;
+  }
+
   REQUEST_LINE(): void {
     const line = this.#readLine(this.#requestLineLimit, ERR.requestLineTooLong);
     // Empty lines before a request line are ignored (RFC 9112 §2.2).
@@ -204,7 +220,10 @@ export class RequestParser extends ParserBase {
     if (this.#bodyLimit !== 0 && !facts.chunked && facts.contentLength > this.#bodyLimit) throw ERR.bodyTooLarge;
     // tsgun does not tunnel: after the app's answer to a CONNECT, the bytes that follow are not HTTP.
     if (parts.method === 'CONNECT') facts.keepAlive = false;
-    this.userCall()(this.#sink.onHead(parts.method, parts.url, parts.versionMinor, headers, facts));
+    if (this.userCall()(this.#sink.onHead(parts.method, parts.url, parts.versionMinor, headers, facts)) === true) {
+      this.state = UPGRADED; // no body, no next message: the rest of the input is the app's
+      return;
+    }
     if (facts.chunked) {
       this.isChunked = true;
       this.#chunkedTotal = 0;

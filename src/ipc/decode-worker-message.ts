@@ -104,6 +104,7 @@ function stats(value: unknown): WorkerStatsSnapshot {
   const upstreamIn = field(s, 'upstreamQueue');
   const upstreamQueue = upstreamIn === undefined ? undefined : histogram(upstreamIn, QUEUE_BUCKETS.length, 'stats.upstreamQueue');
   const shed = field(s, 'shed');
+  const upgraded = field(s, 'upgraded');
   return {
     rss: count(field(s, 'rss'), 'stats.rss'),
     inFlight: count(field(s, 'inFlight'), 'stats.inFlight'),
@@ -115,6 +116,7 @@ function stats(value: unknown): WorkerStatsSnapshot {
     ...(faults === undefined ? {} : { faults }),
     ...(upstreamQueue === undefined ? {} : { upstreamQueue }),
     ...(shed === undefined ? {} : { shed: count(shed, 'stats.shed') }),
+    ...(upgraded === undefined ? {} : { upgraded: count(upgraded, 'stats.upgraded') }),
   };
 }
 

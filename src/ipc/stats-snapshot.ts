@@ -28,6 +28,11 @@ export interface WorkerStatsSnapshot {
   readonly rss: number;
   /** Requests handed to the app and not finished. */
   readonly inFlight: number;
+  /**
+   * Sockets handed to the app's 'upgrade' listeners (WebSocket) and still open: connections,
+   * not requests (absent from workers that predate it, e.g. during a USR2 re-exec).
+   */
+  readonly upgraded?: number;
   /** Milliseconds (cumulative) with at least one request in flight. */
   readonly busyMs: number;
   /** Finished requests by response status class, with their durations. */

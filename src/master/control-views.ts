@@ -19,6 +19,7 @@ export function describeWorkers(records: Iterable<WorkerRecord>, pool: PoolMetri
       requests: r.requests,
       inFlight: stats?.inFlight ?? 0,
       connections: pool.connections(r.pid),
+      upgraded: typeof stats?.upgraded === 'number' ? stats.upgraded : 0, // from a worker: trust only a number
       requestsPerSecond: rates.requestsPerSecond,
       busyRatio: rates.busyRatio,
       rss: stats?.rss ?? null,

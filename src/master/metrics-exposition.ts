@@ -198,6 +198,16 @@ function masterRegistry(source: MetricsSource): Registry {
     },
   });
   new Gauge({
+    name: 'tsgun_worker_upgraded_connections',
+    help: "Connections each worker handed to the app's 'upgrade' listeners (WebSocket) that are still open.",
+    labelNames: workerLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of source.workerSnapshots()) this.set({ worker: w.id, pid: w.pid }, w.upgraded);
+    },
+  });
+  new Gauge({
     name: 'tsgun_worker_resident_memory_bytes',
     help: 'Resident set size of each worker process.',
     labelNames: workerLabels,

@@ -86,13 +86,15 @@ export class WorkerStats {
     this.#rejections.set(key, (this.#rejections.get(key) ?? 0) + 1);
   }
 
-  snapshot(rss: number): WorkerStatsSnapshot {
+  /** `upgraded`: the engine's open upgraded sockets right now. */
+  snapshot(rss: number, upgraded: number): WorkerStatsSnapshot {
     const now = performance.now();
     const duration: Partial<Record<StatusClass, HistogramSnapshot>> = {};
     for (const [cls, h] of this.#duration) duration[cls] = h.snapshot();
     return {
       rss,
       inFlight: this.#inFlight,
+      upgraded,
       busyMs: this.#busyMs + (this.#inFlight > 0 ? now - this.#busySince : 0),
       duration,
       aborted: this.#aborted,

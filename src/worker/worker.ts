@@ -23,6 +23,7 @@ import { HttpEngine } from '../http/engine.js';
 import { compileAccessLogFormat } from '../http/access-log.js';
 import { engineOptions } from '../http/engine-options.js';
 import type { RequestHandler, RequestRecord, RequestGate } from '../http/types.js';
+import { upgradesFor } from './upgrades.js';
 import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
 import { AcceptControl, type AcceptControlOptions } from './accept-control.js';
@@ -161,6 +162,7 @@ export class WorkerProcess {
           this.#log.info(detail, 'Client read nothing of its response for --send-timeout: connection closed');
         },
       },
+      upgradesFor(app.upgrades, settings.workerClass, this.#log),
     );
     if (this.#accept instanceof ReusePortAccept) this.#accept.listen();
     else this.#send({ tsgun: 'want-listeners' });
@@ -263,7 +265,7 @@ export class WorkerProcess {
 
   #beatMessage(): WorkerMessage {
     const faults = { logDropped: this.#logFiles.dropped(), sendTimeouts: this.#sendTimeouts };
-    const stats = { ...this.#stats.snapshot(process.memoryUsage.rss()), faults };
+    const stats = { ...this.#stats.snapshot(process.memoryUsage.rss(), this.#engine?.upgradedCount ?? 0), faults };
     return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections, stats };
   }
 
@@ -292,6 +294,16 @@ export class WorkerProcess {
   #stopAccepting(): void {
     this.#admission?.stop();
     this.#accept.close();
+    this.#appStopping();
+  }
+
+  /** Tell the app (an exported server's 'close' event) so it can close its upgraded sockets. */
+  #appStopping(): void {
+    try {
+      this.#app?.stopping?.();
+    } catch (err) {
+      this.#log.warn({ err }, "App's server close failed");
+    }
   }
 
   /** Graceful stop: stop accepting, let in-flight requests finish, close keep-alive connections. */

@@ -94,7 +94,7 @@ describe('tsgun ctl', () => {
     }
 
     const table = (await ok(runCtl(['workers'], env))).trimEnd().split('\n');
-    expect(table[0]).toMatch(/PID\s+ID\s+GEN\s+STATE\s+UPTIME\s+REQUESTS\s+IN-FLIGHT\s+BUSY\s+RSS\s+HEARTBEAT/);
+    expect(table[0]).toMatch(/PID\s+ID\s+GEN\s+STATE\s+UPTIME\s+REQUESTS\s+IN-FLIGHT\s+UPGRADED\s+BUSY\s+RSS\s+HEARTBEAT/);
     expect(table).toHaveLength(3);
     for (const w of workers) expect(table.some((row) => row.trimStart().startsWith(`${w.pid} `) && row.includes('MiB'))).toBe(true);
 

@@ -7,6 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { killAll, ROOT, startTsgun, type TsgunProcess } from '../helpers/tsgun-process.js';
 import { request, type Reply } from '../helpers/http-client.js';
+import { io as ioClient } from 'socket.io-client';
+import { WsPeer } from '../helpers/ws-peer.js';
 
 afterEach(killAll);
 
@@ -108,6 +110,41 @@ describe('examples/', () => {
     const tsgun = await serve([`examples/plain/${file}`]);
     expect(JSON.parse((await request(`${tsgun.url}/x?y=1`, { method: 'DELETE' })).body)).toMatchObject({ module: kind, method: 'DELETE', url: '/x?y=1' });
     expect((await request(`${tsgun.url}/health`)).status).toBe(204);
+    expect((await tsgun.stop()).code).toBe(0);
+  });
+
+  it('websocket/: Express and ws on one server, messages echoed by both workers (README command)', async () => {
+    const tsgun = await serve(['examples/websocket/app.js', '-k', 'async', '-w', '2']);
+    expect((await request(`${tsgun.url}/`)).body).toMatch(/^Hello from Express \+ ws, pid \d+/);
+    const url = `${tsgun.url.replace(/^http/, 'ws')}/echo`;
+    const peers = await Promise.all(Array.from({ length: 8 }, () => WsPeer.open(url)));
+    const pids = new Set<number>();
+    for (const [i, peer] of peers.entries()) {
+      const { hello } = JSON.parse(await peer.next()) as { hello: number };
+      pids.add(hello);
+      expect(await peer.ask(`m${i}`)).toBe(`${hello}:m${i}`);
+    }
+    expect(pids.size).toBe(2);
+    // TERM: the app's 'close' listener says goodbye with 1001; nothing waits for the graceful timeout.
+    const exit = tsgun.stop();
+    for (const peer of peers) expect((await peer.closed).code).toBe(1001);
+    expect((await exit).code).toBe(0);
+  });
+
+  it('socketio/: polling and websocket transports (README command)', async () => {
+    const tsgun = await serve(['examples/socketio/app.js', '-k', 'async']);
+    for (const transports of [['polling'], ['polling', 'websocket'], ['websocket']]) {
+      const socket = ioClient(tsgun.url, { transports, reconnection: false, forceNew: true, timeout: 5000 });
+      try {
+        const hello = await new Promise<{ pid: number }>((resolve, reject) => {
+          socket.once('hello', resolve);
+          socket.once('connect_error', reject);
+        });
+        expect(await socket.emitWithAck('echo', transports.join('+'))).toEqual({ pid: hello.pid, message: transports.join('+') });
+      } finally {
+        socket.disconnect();
+      }
+    }
     expect((await tsgun.stop()).code).toBe(0);
   });
 

@@ -112,13 +112,17 @@ describe('HttpEngine: malformed requests', () => {
     expect(res?.body).toBe('caf\xe9');
   });
 
-  it('serves an Upgrade request as an ordinary request', async () => {
-    server = await harness.start((req, res) => res.end(`upgrade=${String((req as unknown as { upgrade: unknown }).upgrade)} ${req.headers.upgrade}`));
+  it('serves an Upgrade request nobody listens for as an ordinary request, then closes (node:http reads nothing after it)', async () => {
+    server = await harness.start((req, res) => {
+      res.end(`upgrade=${String((req as unknown as { upgrade: unknown }).upgrade)} ${req.headers.upgrade}`);
+    });
     const c = await connect();
     c.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n');
-    const rs = await c.responses(2);
-    expect(rs[0]?.body).toBe('upgrade=false websocket');
-    expect(rs[1]?.status).toBe(200);
+    const [res] = await c.responses(1);
+    expect(res?.body).toBe('upgrade=false websocket');
+    expect(res?.headers.connection).toBe('close');
+    expect(await c.waitClose()).toBe(true);
+    expect(c.text.split('HTTP/1.1 200').length - 1).toBe(1); // /next never answered
   });
 
   it('answers the pipelined requests before a malformed one, then refuses it', async () => {

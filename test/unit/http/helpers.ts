@@ -6,6 +6,7 @@ import net from 'node:net';
 import { afterEach } from 'vitest';
 import { HttpEngine } from '../../../src/http/engine.js';
 import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from '../../../src/http/types.js';
+import type { UpgradeHandler } from '../../../src/http/upgrade.js';
 
 export const alwaysRun: RequestGate = {
   enter(run) {
@@ -62,6 +63,7 @@ export async function startServer(
   options: Partial<EngineOptions> = {},
   gate: RequestGate = alwaysRun,
   events: EngineEvents = {},
+  upgrades: UpgradeHandler | null = null,
 ): Promise<TestServer> {
   const clientErrors: { status: number; reason: string }[] = [];
   const appErrors: unknown[] = [];
@@ -75,7 +77,7 @@ export async function startServer(
       appErrors.push(err);
       events.onAppError?.(err, req);
     },
-  });
+  }, upgrades);
   const server = net.createServer((socket) => engine.handleConnection(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
