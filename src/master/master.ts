@@ -584,7 +584,6 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   /** Handle workers that have exited since the last turn. */
   #reap(): void {
     for (const r of this.#workers.reap()) {
-      this.#pool.exited(r.pid, r.stopReason ?? 'crash');
       this.#board?.vacate(r.slot);
       if (r.forkError !== undefined) {
         this.#onForkFailure(r.age, r.forkError);
