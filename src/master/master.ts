@@ -17,6 +17,7 @@ import { BalanceBoard, BOARD_SLOTS } from '../ipc/balance-board.js';
 import { tmpdir } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
+import { workerClassFor } from '../worker-class/index.js';
 import { WorkerRecord, type StopReason } from './worker-record.js';
 import { RespawnBackoff } from './respawn-backoff.js';
 import { CodeWatcher } from './code-watcher.js';
@@ -180,6 +181,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       `Starting tsgun ${this.#version}`,
     );
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
+    const accept = workerClassFor(settings.workerClass).acceptPath();
+    this.#log.info({ workerClass: settings.workerClass, ...accept }, `Accept path: ${accept.acceptPath}`);
     await this.#openControl();
     try {
       this.#board = BalanceBoard.create(join(tmpdir(), `tsgun-${process.pid}.board`));
@@ -367,11 +370,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       board: this.#board ? { path: this.#board.path, slot: this.#freeSlot() } : undefined,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
-    // libuv: after each accept, sleep a moment so a sibling can take the next pending connection
-    // of a burst (async workers; their balance board then stops the loop). Sync workers end the
-    // loop themselves after one accept (worker/accept-control.ts), so the sleep would only add
-    // latency there.
-    if (this.#config.settings.workerClass === 'async') env['UV_TCP_SINGLE_ACCEPT'] = '1';
+    Object.assign(env, workerClassFor(this.#config.settings.workerClass).forkEnv());
     const worker = cluster.fork(env);
     const record = new WorkerRecord(worker, age, generation);
     record.slot = boot.board?.slot ?? -1;
@@ -626,12 +625,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     const timeoutMs = this.#config.settings.timeout * 1000;
     if (timeoutMs <= 0) return;
     const now = Date.now();
-    const sync = this.#config.settings.workerClass === 'sync';
+    const workerClass = workerClassFor(this.#config.settings.workerClass);
     for (const r of this.#workers.values()) {
       if (r.state !== 'ready') continue;
       const silentFor = now - r.lastHeartbeat;
-      const busyFor = sync && r.busy ? now - r.busy.since : 0;
-      if (silentFor <= timeoutMs && busyFor <= timeoutMs) continue;
+      const busyFor = r.busy ? now - r.busy.since : 0;
+      if (!workerClass.timedOut({ silentMs: silentFor, busyMs: busyFor, timeoutMs })) continue;
       const request = r.busy ? { method: r.busy.method, url: r.busy.url, elapsedMs: now - r.busy.since } : undefined;
       this.#log.error({ worker: r.age, workerPid: r.pid, request, silentMs: silentFor }, `WORKER TIMEOUT (pid:${r.pid})`);
       r.state = 'stopping';
