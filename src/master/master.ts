@@ -404,6 +404,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         return;
       case 'want-listener': {
         const l = this.#listeners[msg.index];
+        this.#log.debug({ worker: record.age, index: msg.index }, 'Spare listener requested');
         if (l && record.state !== 'stopping') this.#send(record, { tsgun: 'listener', index: msg.index, bind: l.info.bind }, l.handle);
         return;
       }
