@@ -5,9 +5,10 @@
  *   - hello, c=32, N = 1, 2, 4, 8, 16: req/s, server CPU per request, context switches per request;
  *   - 10 ms blocking handler, c=2N, N = 1 … 32: efficiency = req/s ÷ (N / t), t the handler's own
  *     measured duration in that runtime (Atomics.wait in Node, time.sleep in Python), and p99.
- * Every server gets an unmeasured warm-up at the same load first: V8 optimizes per process, so N
- * fresh workers each need their own warm-up (a cold 5 s run at N=16 measures the JIT, not the
- * accept path); gunicorn gets the same warm-up.
+ * Every server gets an unmeasured warm-up first (the same for all servers): V8 optimizes per
+ * process, so N fresh workers each need their own warm-up requests (a cold 5 s run at N=16, or a
+ * 10 ms run where each worker serves 100 requests a second, measures V8's interpreter, not the
+ * accept path): warm-up + 0.75 s × N of hello-rate load, then 2 s at the measured load for 10 ms.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -68,7 +69,13 @@ async function measure(server: RunningServer, part: SweepPart, workers: number, 
   const connections = part === 'hello' ? 32 : 2 * workers;
   const path = part === 'hello' ? HANDLERS.hello.path : HANDLERS['sleep-blocking'].path;
   const load: LoadSpec = { url: `${server.url}${path}`, connections, durationS, warmupS: 0, close: true, timeoutS: 10 };
-  if (warmupS > 0) await runWrk({ ...load, durationS: warmupS }, server.parties);
+  if (warmupS > 0) {
+    // V8 optimizes per process: each of N workers needs its own share of warm-up requests, so it
+    // grows with N; the 10 ms servers warm their request path with `?ms=0` (no sleep) first.
+    const warmUrl = part === 'hello' ? load.url : `${server.url}/?ms=0`;
+    await runWrk({ ...load, url: warmUrl, connections: 32, durationS: warmupS + 0.75 * workers }, server.parties);
+    if (part === 'sleep') await runWrk({ ...load, durationS: 2 }, server.parties);
+  }
   const pids = (): number[] => [...(server.parties.master === undefined ? [] : [server.parties.master]), ...server.parties.workers()];
   const [v0, i0] = switches(pids());
   const m = await runWrk(load, server.parties);
