@@ -111,7 +111,12 @@ const median = (xs: readonly number[]): number => {
 
 const ONLY = opts.only;
 if (ONLY !== undefined && !['classic', 'sync-hello', 'sync-sleep'].includes(ONLY)) throw new Error('--only classic|sync-hello|sync-sleep');
-const SWEEP_SERVERS: readonly SyncServer[] = ['tsgun native', 'tsgun fallback', ...(HAS_GUNICORN ? ['gunicorn sync' as const] : []), 'node:cluster NONE'];
+const SWEEP_SERVERS: readonly SyncServer[] = [
+  'tsgun native',
+  'tsgun fallback',
+  ...(HAS_GUNICORN ? ['gunicorn sync' as const] : []),
+  'node:cluster NONE',
+];
 
 interface SyncResults {
   rows: SweepRow[];
@@ -122,7 +127,8 @@ interface SyncResults {
 async function syncSweep(outDir: string): Promise<string> {
   const file = resolve(outDir, 'compare-sync.json');
   const saved: SyncResults = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SyncResults) : { rows: [] };
-  const parts = ONLY === undefined ? (['hello', 'sleep'] as const) : ONLY === 'sync-hello' ? (['hello'] as const) : ONLY === 'sync-sleep' ? (['sleep'] as const) : [];
+  const PARTS = { 'sync-hello': ['hello'], 'sync-sleep': ['sleep'], classic: [] } as const;
+  const parts: readonly ('hello' | 'sleep')[] = ONLY === undefined ? ['hello', 'sleep'] : PARTS[ONLY as keyof typeof PARTS];
   const chosen = opts.n?.split(',').map(Number);
   const duration = opts.duration ? Number(opts.duration) : opts.quick ? 2 : 5;
   const warmup = opts.warmup ? Number(opts.warmup) : opts.quick ? 1 : 4;

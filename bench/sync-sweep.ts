@@ -65,7 +65,9 @@ function switches(pids: readonly number[]): [number, number] {
   return [v, iv];
 }
 
-async function measure(server: RunningServer, part: SweepPart, workers: number, durationS: number, warmupS: number): Promise<Measured & { vcs: number; ivcs: number }> {
+type Switched = Measured & { vcs: number; ivcs: number };
+
+async function measure(server: RunningServer, part: SweepPart, workers: number, durationS: number, warmupS: number): Promise<Switched> {
   const connections = part === 'hello' ? 32 : 2 * workers;
   const path = part === 'hello' ? HANDLERS.hello.path : HANDLERS['sleep-blocking'].path;
   const load: LoadSpec = { url: `${server.url}${path}`, connections, durationS, warmupS: 0, close: true, timeoutS: 10 };
@@ -125,8 +127,20 @@ export async function runSweep(
 
 /** The 10 ms handler's own duration in each runtime, ms (median of 100). */
 export function handlerTimes(): { node: number; python: number | undefined } {
-  const nodeMs = spawnSync(process.execPath, ['-e', `const c=new Int32Array(new SharedArrayBuffer(4));const t=[];for(let i=0;i<100;i++){const s=performance.now();Atomics.wait(c,0,0,10);t.push(performance.now()-s)}t.sort((a,b)=>a-b);console.log(t[50])`], { encoding: 'utf8' });
-  const py = spawnSync('python3', ['-c', 'import time\nt=[]\nfor i in range(100):\n s=time.perf_counter();time.sleep(0.01);t.append(time.perf_counter()-s)\nt.sort();print(t[50]*1000)'], { encoding: 'utf8' });
+  const nodeScript = [
+    'const c = new Int32Array(new SharedArrayBuffer(4)); const t = [];',
+    'for (let i = 0; i < 100; i++) { const s = performance.now(); Atomics.wait(c, 0, 0, 10); t.push(performance.now() - s); }',
+    't.sort((a, b) => a - b); console.log(t[50]);',
+  ].join('\n');
+  const pyScript = [
+    'import time',
+    't = []',
+    'for i in range(100):',
+    '    s = time.perf_counter(); time.sleep(0.01); t.append(time.perf_counter() - s)',
+    't.sort(); print(t[50] * 1000)',
+  ].join('\n');
+  const nodeMs = spawnSync(process.execPath, ['-e', nodeScript], { encoding: 'utf8' });
+  const py = spawnSync('python3', ['-c', pyScript], { encoding: 'utf8' });
   const python = py.status === 0 ? Number(py.stdout.trim()) : undefined;
   return { node: Number(nodeMs.stdout.trim()), python };
 }
@@ -136,7 +150,8 @@ const ratio = (x: number | undefined): string => (x === undefined || !Number.isF
 
 export function renderSweep(rows: readonly SweepRow[], times: { node: number; python: number | undefined }): string {
   const servers = [...new Set(rows.map((r) => r.server))];
-  const find = (part: SweepPart, server: SyncServer, n: number): SweepRow | undefined => rows.find((r) => r.part === part && r.server === server && r.workers === n);
+  const find = (part: SweepPart, server: SyncServer, n: number): SweepRow | undefined =>
+    rows.find((r) => r.part === part && r.server === server && r.workers === n);
   const out: string[] = [];
   const hello = rows.filter((r) => r.part === 'hello');
   if (hello.length > 0) {
@@ -144,7 +159,8 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
     out.push('### Sync sweep: hello, one request per connection, wrk -t1 -c32', '');
     out.push(
       markdownTable(
-        [{ title: 'N' }, { title: 'server' }, { title: 'req/s', align: 'right' }, { title: '÷ gunicorn', align: 'right' }, { title: 'target' },
+        [{ title: 'N' }, { title: 'server' }, { title: 'req/s', align: 'right' }, { title: '÷ gunicorn', align: 'right' },
+          { title: 'target' },
           { title: 'p99 ms', align: 'right' }, { title: 'CPU µs/req', align: 'right' }, { title: 'master % core', align: 'right' },
           { title: 'vol/invol ctxsw per req' }, { title: 'errors', align: 'right' }],
         ns.flatMap((n) =>
@@ -182,7 +198,8 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
     out.push(
       markdownTable(
         [{ title: 'N' }, { title: 'server' }, { title: 'req/s', align: 'right' }, { title: 'efficiency', align: 'right' },
-          { title: 'p99 ms', align: 'right' }, { title: 'p99 ÷ gunicorn', align: 'right' }, { title: 'target' }, { title: 'CPU µs/req', align: 'right' }, { title: 'errors', align: 'right' }],
+          { title: 'p99 ms', align: 'right' }, { title: 'p99 ÷ gunicorn', align: 'right' }, { title: 'target' },
+          { title: 'CPU µs/req', align: 'right' }, { title: 'errors', align: 'right' }],
         ns.flatMap((n) =>
           servers.flatMap((s) => {
             const r = find('sleep', s, n);
@@ -194,7 +211,8 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
               const ok = eff(r) >= eff(g) && (n !== 32 || eff(r) >= 0.93) && (p99 ?? Infinity) <= 1.5;
               tgt = ok ? 'met' : '**missed**';
             }
-            return [[String(n), s, fmtRps(r.rps), pct(eff(r)), fmtMs(r.p99Ms), s === 'gunicorn sync' ? '' : ratio(p99), tgt, r.cpuUsPerReq.toFixed(0), String(r.errors)]];
+            const rel = s === 'gunicorn sync' ? '' : ratio(p99);
+            return [[String(n), s, fmtRps(r.rps), pct(eff(r)), fmtMs(r.p99Ms), rel, tgt, r.cpuUsPerReq.toFixed(0), String(r.errors)]];
           }),
         ),
       ),

@@ -41,7 +41,8 @@ class AsyncRuntime implements WorkerClassRuntime {
       onAllListening: ctx.onAllListening,
     });
     this.#accept.expect(ctx.listenerCount);
-    this.#admission = new AsyncAdmission(this.#accept, ctx.settings.workerConnections, ctx.connections, openBoard(ctx), ctx.board?.slot ?? -1);
+    const { workerConnections } = ctx.settings;
+    this.#admission = new AsyncAdmission(this.#accept, workerConnections, ctx.connections, openBoard(ctx), ctx.board?.slot ?? -1);
   }
 
   attach(index: number, handle: unknown): void {
