@@ -8,9 +8,15 @@
  * Load: wrk (one thread) when installed, else autocannon; each in its own process. Servers are
  * measured in turn for several rounds and the median kept, so drift hits every server alike.
  *
+ * Then issue 12's sync sweep (bench/sync-sweep.ts): hello and a 10 ms blocking handler at N = 1 … 32
+ * for tsgun sync (native and fallback accept paths), gunicorn sync and raw node:cluster.
+ *
  *   npm run bench:compare [-- --quick] [--rounds R] [--duration S] [--out DIR]
+ *                         [--only classic|sync-hello|sync-sleep] [--n 1,2,4]
+ * `--only`/`--n` run one part (keep each machine-exclusive run short); results of the parts are
+ * merged in DIR/compare-sync.json and compare.md shows everything measured so far.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAutocannon, type LoadSpec, type Measured } from '../src/cli/bench-load.js';
@@ -23,6 +29,7 @@ import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { gunicornInstalled, ROOT, serverSpec } from './lib/servers.js';
 import { runWrk, wrkInstalled } from '../src/cli/bench-wrk.js';
+import { HELLO_N, SLEEP_N, handlerTimes, renderSweep, runSweep, type SweepRow, type SyncServer } from './sync-sweep.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -30,6 +37,9 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string' },
     duration: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
+    only: { type: 'string' },
+    n: { type: 'string' },
+    warmup: { type: 'string' },
   },
 });
 
@@ -99,13 +109,79 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+const ONLY = opts.only;
+if (ONLY !== undefined && !['classic', 'sync-hello', 'sync-sleep'].includes(ONLY)) throw new Error('--only classic|sync-hello|sync-sleep');
+const SWEEP_SERVERS: readonly SyncServer[] = [
+  'tsgun native',
+  'tsgun fallback',
+  ...(HAS_GUNICORN ? ['gunicorn sync' as const] : []),
+  'node:cluster NONE',
+];
+
+interface SyncResults {
+  rows: SweepRow[];
+  times?: { node: number; python: number | undefined };
+  at?: string;
+}
+
+async function syncSweep(outDir: string): Promise<string> {
+  const file = resolve(outDir, 'compare-sync.json');
+  const saved: SyncResults = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SyncResults) : { rows: [] };
+  const PARTS = { 'sync-hello': ['hello'], 'sync-sleep': ['sleep'], classic: [] } as const;
+  const parts: readonly ('hello' | 'sleep')[] = ONLY === undefined ? ['hello', 'sleep'] : PARTS[ONLY as keyof typeof PARTS];
+  const chosen = opts.n?.split(',').map(Number);
+  const duration = opts.duration ? Number(opts.duration) : opts.quick ? 2 : 5;
+  const warmup = opts.warmup ? Number(opts.warmup) : opts.quick ? 1 : 4;
+  for (const part of parts) {
+    const counts = (part === 'hello' ? HELLO_N : SLEEP_N).filter((n) => !chosen || chosen.includes(n));
+    if (part === 'sleep') saved.times = handlerTimes();
+    const rows = await runSweep(part, SWEEP_SERVERS, counts, duration, warmup, (label) => process.stderr.write(`  ${label}\n`));
+    const fresh = new Set(rows.map((r) => `${r.part}/${r.server}/${r.workers}`));
+    saved.rows = [...saved.rows.filter((r) => !fresh.has(`${r.part}/${r.server}/${r.workers}`)), ...rows];
+  }
+  if (parts.length > 0) {
+    saved.at = new Date().toISOString().slice(0, 16).replace('T', ' ');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
+  }
+  if (saved.rows.length === 0) return '';
+  const tools = Object.entries(toolVersions()).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
+    `## Sync sweep (issue 12), last part measured ${saved.at ?? '—'} UTC`,
+    '',
+    `${cores()} cores (${cpuModel()}), Node ${process.versions.node}, ${tools}. wrk -t1 -H 'Connection: close' in its own process, ` +
+      `${duration} s per run after an unmeasured warm-up of ${warmup} s + 0.75 s × N at c=32 (10 ms servers: with ?ms=0, then 2 s at the measured load), servers started fresh per N.`,
+    '',
+    renderSweep(saved.rows, saved.times ?? { node: 10, python: undefined }),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
+  const outDir = resolve(ROOT, opts.out);
+  stopServersOnSignal();
+  let classic: string;
+  const classicFile = resolve(outDir, 'compare-classic.md');
+  if (ONLY === undefined || ONLY === 'classic') {
+    classic = await classicCompare();
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(classicFile, classic);
+  } else {
+    classic = existsSync(classicFile) ? readFileSync(classicFile, 'utf8') : '';
+  }
+  const sync = await syncSweep(outDir);
+  await stopAllServers();
+  const text = [classic, sync].filter((x) => x !== '').join('\n');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(resolve(outDir, 'compare.md'), text);
+  process.stdout.write(`\n${text}`);
+}
+
+async function classicCompare(): Promise<string> {
   const modes: readonly Mode[] = ['keep-alive', 'close'];
   const steps = ROUNDS * CONTENDERS.length * modes.length;
   const estimate = ROUNDS * CONTENDERS.length * (2 + modes.length * (DURATION + 1.5)) + IDLE_S * CONTENDERS.length;
   process.stderr.write(`bench:compare: ${ROUNDS} round(s) × ${CONTENDERS.length} servers × ${modes.length} modes, ${DURATION} s each with ${HAS_WRK ? 'wrk' : 'autocannon'}; about ${fmtDuration(estimate)}\n`);
   if (!HAS_GUNICORN) process.stderr.write('note: gunicorn not installed: no gunicorn comparison (apt-get install gunicorn)\n');
-  stopServersOnSignal();
   const progress = new Progress(steps, estimate);
   const samples: Sample[] = [];
   const costs = new Map<string, Cost>();
@@ -208,10 +284,9 @@ async function main(): Promise<void> {
   ].join('\n');
   const outDir = resolve(ROOT, opts.out);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(resolve(outDir, 'compare.md'), text);
   writeFileSync(resolve(outDir, 'compare.json'), `${JSON.stringify({ samples, costs: [...costs.values()] }, null, 2)}\n`);
-  process.stdout.write(`\n${text}`);
-  process.stderr.write(`bench:compare: done in ${fmtDuration(progress.elapsedS())}; wrote ${outDir}/compare.{md,json}\n`);
+  process.stderr.write(`bench:compare: classic part done in ${fmtDuration(progress.elapsedS())}\n`);
+  return text;
 }
 
 main().catch(async (err: unknown) => {

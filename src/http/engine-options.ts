@@ -2,11 +2,8 @@
 import type { Settings } from '../config/index.js';
 import type { EngineOptions } from './types.js';
 
-/**
- * `sync` workers receive this much of a request body before the request takes the worker, so
- * a client uploading slowly holds only its own connection (see docs/http.md, slow clients).
- */
-export const SYNC_BUFFER_BODY_BYTES = 64 * 1024;
+/** What the worker class decides (src/worker-class/): keep-alive and body buffering. */
+export type ClassEngineOptions = Pick<EngineOptions, 'keepAliveMs' | 'bufferBodyBytes'>;
 
 /**
  * What `0` means for the `--limit-request-*` settings, as in gunicorn 26 (http/message.py):
@@ -16,7 +13,7 @@ export const SYNC_BUFFER_BODY_BYTES = 64 * 1024;
 export const FIELDS_WHEN_ZERO = 32768;
 export const FIELD_SIZE_WHEN_ZERO = 8190;
 
-export function engineOptions(settings: Settings): EngineOptions {
+export function engineOptions(settings: Settings, byClass: ClassEngineOptions): EngineOptions {
   return {
     limits: {
       requestLine: settings.limitRequestLine,
@@ -26,13 +23,11 @@ export function engineOptions(settings: Settings): EngineOptions {
     },
     permitObsoleteFolding: settings.permitObsoleteFolding,
     headerMap: settings.headerMap,
-    // Sync workers close after each response (gunicorn's sync worker does too): a keep-alive
-    // connection would pin its next request to this worker even when another one is idle.
-    keepAliveMs: settings.workerClass === 'sync' ? 0 : settings.keepalive * 1000,
+    keepAliveMs: byClass.keepAliveMs,
     headersTimeoutMs: settings.headerTimeout * 1000,
     bodyTimeoutMs: settings.bodyTimeout * 1000,
     sendTimeoutMs: settings.sendTimeout * 1000,
-    bufferBodyBytes: settings.workerClass === 'sync' ? SYNC_BUFFER_BODY_BYTES : 0,
+    bufferBodyBytes: byClass.bufferBodyBytes,
     maxQueueMs: settings.maxQueueTime,
     proxy: {
       forwardedAllowIps: settings.forwardedAllowIps,

@@ -17,6 +17,7 @@ import type { BalanceBoard } from '../ipc/balance-board.js';
 import { placeBoard } from './board-location.js';
 import type { ChildProcess } from 'node:child_process';
 import { PidFile } from './pidfile.js';
+import { workerClassFor } from '../worker-class/index.js';
 import { workerInbox } from './worker-inbox.js';
 import type { WorkerRecord, StopReason } from './worker-record.js';
 import { WorkerPool } from './worker-pool.js';
@@ -223,6 +224,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       `Starting tsgun ${this.#version}`,
     );
     for (const l of this.#listeners) this.#log.info({ url: l.info.url }, `Listening at: ${l.info.url}`);
+    const accept = workerClassFor(settings.workerClass).acceptPath();
+    this.#log.info({ workerClass: settings.workerClass, ...accept }, `Accept path: ${accept.acceptPath}`);
     this.#resources.defer('control', () => this.#controlResources.dispose());
   }
 
@@ -427,11 +430,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       reusePort: this.#reusePort,
     };
     const env: Record<string, string> = { [WORKER_BOOT_ENV]: JSON.stringify(boot) };
-    // libuv: after each accept, sleep a moment so a sibling can take the next pending connection
-    // of a burst (async workers; their balance board then stops the loop). Sync workers end the
-    // loop themselves after one accept (worker/accept-control.ts), so the sleep would only add
-    // latency there.
-    if (this.#config.settings.workerClass === 'async') env['UV_TCP_SINGLE_ACCEPT'] = '1';
+    Object.assign(env, workerClassFor(this.#config.settings.workerClass).forkEnv());
     let worker: ForkedWorker;
     try {
       worker = this.#ports.fork(env);
@@ -469,6 +468,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
         return;
       case 'want-listener': {
         const l = this.#listeners[msg.index];
+        this.#log.debug({ worker: record.age, index: msg.index }, 'Spare listener requested');
         if (l && record.state !== 'stopping') this.#send(record, { tsgun: 'listener', index: msg.index, bind: l.info.bind }, l.handle);
         return;
       }
@@ -692,12 +692,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     const timeoutMs = this.#config.settings.timeout * 1000;
     if (timeoutMs <= 0) return;
     const now = this.#ports.now();
-    const sync = this.#config.settings.workerClass === 'sync';
+    const workerClass = workerClassFor(this.#config.settings.workerClass);
     for (const r of this.#workers.alive()) if (isBootOverdue(r, timeoutMs, now)) this.#killBootOverdue(r, timeoutMs);
     for (const r of this.#workers.serving()) {
       const silentFor = now - r.lastHeartbeat;
-      const busyFor = sync && r.busy ? now - r.busy.since : 0;
-      if (silentFor <= timeoutMs && busyFor <= timeoutMs) continue;
+      const busyFor = r.busy ? now - r.busy.since : 0;
+      if (!workerClass.timedOut({ silentMs: silentFor, busyMs: busyFor, timeoutMs })) continue;
       const request = r.busy ? { method: r.busy.method, url: r.busy.url, elapsedMs: now - r.busy.since } : undefined;
       this.#log.error({ worker: r.age, workerPid: r.pid, request, silentMs: silentFor }, `WORKER TIMEOUT (pid:${r.pid})`);
       this.#workers.markStopping(r, 'timeout', now + ABORT_GRACE_MS);

@@ -13,6 +13,16 @@ export interface NativeHelper {
   dupCloexec(fd: number): number;
   /** One datagram to a unix datagram socket (sd_notify); a leading '@' names the abstract namespace. */
   notify(socketPath: string, message: string): void;
+  /**
+   * Sync accept path (native/accept.c): listen(2) on each fd and, from then on, block in a
+   * private epoll (listeners EPOLLEXCLUSIVE + libuv's backend fd) right before each libuv poll,
+   * calling `onConnection` with one accepted, non-blocking fd at a time. One per process.
+   */
+  acceptStart(fds: readonly number[], backlog: number, onConnection: (fd: number, index: number) => void): void;
+  /** A busy sync worker does not wait on the listeners (true) or waits again (false). */
+  acceptPause(paused: boolean): void;
+  /** Stop waiting for good; the caller closes the listening fds. */
+  acceptStop(): void;
 }
 
 export type NativeStatus = { readonly loaded: true; readonly path: string } | { readonly loaded: false; readonly reason: string };
@@ -23,7 +33,13 @@ let cached: { helper: NativeHelper | undefined; status: NativeStatus } | undefin
 
 function isHelper(value: unknown): value is NativeHelper {
   const v = value as Partial<NativeHelper> | null;
-  return typeof v?.dupCloexec === 'function' && typeof v.notify === 'function';
+  return (
+    typeof v?.dupCloexec === 'function' &&
+    typeof v.notify === 'function' &&
+    typeof v.acceptStart === 'function' &&
+    typeof v.acceptPause === 'function' &&
+    typeof v.acceptStop === 'function'
+  );
 }
 
 function load(): { helper: NativeHelper | undefined; status: NativeStatus } {

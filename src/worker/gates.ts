@@ -7,14 +7,19 @@
  * `async`: every parsed request runs at once; the connection cap lives in the worker.
  */
 import type { RequestGate } from '../http/types.js';
-import type { AcceptControl } from './accept-control.js';
+
+/** What a sync gate switches while a request runs: the worker's accepting. */
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
 
 export class SyncGate implements RequestGate {
-  readonly #accept: AcceptControl;
+  readonly #accept: Pausable;
   readonly #waiting: (() => void)[] = [];
   #busy = false;
 
-  constructor(accept: AcceptControl) {
+  constructor(accept: Pausable) {
     this.#accept = accept;
   }
 

@@ -22,15 +22,11 @@ import type { LoadedApp } from '../app/types.js';
 import { HttpEngine } from '../http/engine.js';
 import { compileAccessLogFormat } from '../http/access-log.js';
 import { engineOptions } from '../http/engine-options.js';
-import type { RequestHandler, RequestRecord, RequestGate } from '../http/types.js';
+import type { RequestHandler, RequestRecord } from '../http/types.js';
 import { upgradesFor } from './upgrades.js';
 import { createAccessLog, createErrorLog, type AccessLog, type Logger, type LogFiles } from '../log/logger.js';
 import { runHook } from '../hooks/run-hook.js';
-import { AcceptControl, type AcceptControlOptions } from './accept-control.js';
-import { ReusePortAccept } from './reuse-port-accept.js';
-import { AsyncGate, SyncGate } from './gates.js';
-import { AsyncAdmission } from './async-admission.js';
-import { BalanceBoard } from '../ipc/balance-board.js';
+import { workerClassFor, type WorkerClass, type WorkerClassRuntime } from '../worker-class/index.js';
 import { maxRequestsFor } from './max-requests.js';
 import { WorkerStats } from './worker-stats.js';
 
@@ -42,15 +38,14 @@ export class WorkerProcess {
   readonly #log: Logger;
   readonly #logFiles: LogFiles;
   readonly #accessLog: AccessLog | undefined;
-  readonly #accept: AcceptControl;
+  readonly #class: WorkerClass;
+  /** The class's accept policy and request gate. */
+  readonly #runtime: WorkerClassRuntime;
   /** Request metrics sent with each heartbeat (ctl, /metrics). */
   readonly #stats = new WorkerStats();
   #hooks: Hooks = {};
   #app: LoadedApp | undefined;
   #engine: HttpEngine | undefined;
-  #gate: RequestGate | undefined;
-  #syncGate: SyncGate | undefined;
-  #admission: AsyncAdmission | undefined;
   #requests = 0;
   #maxRequests = 0;
   #current: RequestInProgress | undefined;
@@ -67,19 +62,23 @@ export class WorkerProcess {
     const { log, files } = createErrorLog({ level: settings.logLevel, file: settings.errorLogfile, base: { worker: boot.age } });
     this.#log = log;
     this.#accessLog = settings.accessLogfile ? createAccessLog(settings.accessLogfile) : undefined;
-    const acceptOptions: AcceptControlOptions = {
-      backlog: settings.backlog,
-      onConnection: (socket, index) => this.#onConnection(socket, index),
+    this.#class = workerClassFor(settings.workerClass);
+    this.#runtime = this.#class.createRuntime({
+      settings,
+      listenerCount: boot.listenerCount,
+      log,
+      board: boot.board,
       requestSpare: (index) => this.#send({ tsgun: 'want-listener', index }),
-      onListenError: (_index, err) => {
+      onConnection: (socket) => this.#onConnection(socket),
+      onListenError: (err) => {
         const code = (err as NodeJS.ErrnoException).code;
         this.#bootFailed('listen', new Error(code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)), WORKER_EXIT.BOOT_ERROR);
       },
       onAllListening: () => this.#onListening(),
-    };
-    // The one place the listener mode is chosen: the master's shared sockets, or --reuse-port's own.
-    this.#accept = boot.reusePort ? new ReusePortAccept(acceptOptions, boot.reusePort) : new AcceptControl(acceptOptions);
-    this.#accept.expect(boot.listenerCount);
+      connections: () => this.#connections,
+      // --reuse-port: the worker listens on its own sockets instead of the master's.
+      reusePort: boot.reusePort,
+    });
     this.#logFiles = {
       reopen: () => {
         files.reopen();
@@ -134,20 +133,10 @@ export class WorkerProcess {
 
     const { settings } = this.#boot;
     this.#maxRequests = maxRequestsFor(settings.maxRequests, settings.maxRequestsJitter);
-    if (settings.workerClass === 'sync') this.#syncGate = new SyncGate(this.#accept);
-    else
-      this.#admission = new AsyncAdmission(
-        this.#accept,
-        settings.workerConnections,
-        () => this.#connections,
-        this.#openBoard(),
-        this.#boot.board?.slot ?? -1,
-      );
-    this.#gate = this.#syncGate ?? new AsyncGate();
     this.#engine = new HttpEngine(
       this.#wrapHandler(app.handler),
-      engineOptions(settings),
-      this.#gate,
+      engineOptions(settings, this.#class.engine(settings)),
+      this.#runtime.gate,
       {
         onRequestDone: (rec) => this.#onRequestDone(rec),
         onClientError: (rec) => {
@@ -164,18 +153,17 @@ export class WorkerProcess {
       },
       upgradesFor(app.upgrades, settings.workerClass, this.#log),
     );
-    if (this.#accept instanceof ReusePortAccept) this.#accept.listen();
-    else this.#send({ tsgun: 'want-listeners' });
+    if (!this.#runtime.listenOwn()) this.#send({ tsgun: 'want-listeners' });
   }
 
   /** Request-level bookkeeping around the app: the request in progress (for timeouts) and hooks. */
   #wrapHandler(app: RequestHandler): RequestHandler {
-    const sync = this.#boot.settings.workerClass === 'sync';
+    const track = this.#class.reportsRequest;
     const preRequest = this.#hooks.preRequest;
     const view = this.#view();
     return (req, res) => {
       this.#stats.started();
-      if (sync) this.#current = { method: req.method ?? '', url: req.url ?? '', since: Date.now() };
+      if (track) this.#current = { method: req.method ?? '', url: req.url ?? '', since: Date.now() };
       if (!preRequest) return app(req, res);
       return runHook(this.#hooks, 'preRequest', this.#log, view, req).then(() => app(req, res));
     };
@@ -214,7 +202,7 @@ export class WorkerProcess {
   #onMessage(msg: MasterMessage, handle: unknown): void {
     switch (msg.tsgun) {
       case 'listener':
-        this.#accept.attach(msg.index, handle); // closes it again if we are stopping
+        this.#runtime.attach(msg.index, handle); // closes it again if we are stopping
         return;
       case 'stop':
         if (msg.graceful) void this.stop(true);
@@ -226,38 +214,18 @@ export class WorkerProcess {
     }
   }
 
-  #onConnection(socket: net.Socket, index: number): void {
+  #onConnection(socket: net.Socket): void {
     this.#connections++;
-    const admission = this.#admission;
-    if (admission) {
-      admission.changed(index);
-      socket.once('close', () => {
-        this.#connections--;
-        if (!this.#stopping) admission.changed();
-      });
-    } else {
-      // sync: one accept per wake-up; the next pending connection goes to whichever worker is free.
-      this.#accept.detach(index);
-      if (!this.#syncGate?.busy && !this.#stopping) this.#accept.resume();
-      socket.once('close', () => this.#connections--);
-    }
+    socket.once('close', () => {
+      this.#connections--;
+      if (!this.#stopping) this.#runtime.connectionClosed();
+    });
     this.#engine?.handleConnection(socket);
-  }
-
-  #openBoard(): BalanceBoard | undefined {
-    const board = this.#boot.board;
-    if (!board) return undefined;
-    try {
-      return BalanceBoard.open(board.path);
-    } catch (err) {
-      this.#log.warn({ err: errorMessage(err) }, 'Balance board unavailable: accepting without balancing');
-      return undefined;
-    }
   }
 
   #onListening(): void {
     this.#log.debug({ kind: this.#app?.kind }, 'Worker listening');
-    this.#admission?.start();
+    this.#runtime.start();
     this.#send({ tsgun: 'ready' });
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
     this.#heartbeat.unref();
@@ -270,7 +238,7 @@ export class WorkerProcess {
   }
 
   #beat(): void {
-    this.#admission?.refresh();
+    this.#runtime.refresh();
     this.#send(this.#beatMessage());
   }
 
@@ -290,10 +258,9 @@ export class WorkerProcess {
     this.#send({ tsgun: 'boot-error', kind, message, stack }, () => process.exit(code));
   }
 
-  /** Leave the balance board and close this process's copies of the listening sockets. */
+  /** Stop accepting: the class closes this process's copies of the listening sockets. */
   #stopAccepting(): void {
-    this.#admission?.stop();
-    this.#accept.close();
+    this.#runtime.close();
     this.#appStopping();
   }
 

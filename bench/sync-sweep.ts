@@ -1,0 +1,225 @@
+/**
+ * Issue 12's sync sweep, side by side in one run: tsgun sync (native exclusive wait, and the
+ * spare-handle fallback with TSGUN_NATIVE=0), gunicorn sync and raw node:cluster (SCHED_NONE),
+ * one request per connection (`wrk -t1 -H 'Connection: close'`):
+ *   - hello, c=32, N = 1, 2, 4, 8, 16: req/s, server CPU per request, context switches per request;
+ *   - 10 ms blocking handler, c=2N, N = 1 … 32: efficiency = req/s ÷ (N / t), t the handler's own
+ *     measured duration in that runtime (Atomics.wait in Node, time.sleep in Python), and p99.
+ * Every server gets an unmeasured warm-up first (the same for all servers): V8 optimizes per
+ * process, so N fresh workers each need their own warm-up requests (a cold 5 s run at N=16, or a
+ * 10 ms run where each worker serves 100 requests a second, measures V8's interpreter, not the
+ * accept path): warm-up + 0.75 s × N of hello-rate load, then 2 s at the measured load for 10 ms.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { LoadSpec, Measured } from '../src/cli/bench-load.js';
+import { freePort, startServer, type RunningServer, type ServerSpec } from '../src/cli/bench-server.js';
+import { fmtMs, fmtRps, markdownTable } from '../src/cli/bench-table.js';
+import { runWrk } from '../src/cli/bench-wrk.js';
+import { HANDLERS } from './lib/cases.js';
+import { serverSpec } from './lib/servers.js';
+
+export type SweepPart = 'hello' | 'sleep';
+export type SyncServer = 'tsgun native' | 'tsgun fallback' | 'gunicorn sync' | 'node:cluster NONE';
+
+export interface SweepRow {
+  readonly part: SweepPart;
+  readonly server: SyncServer;
+  readonly workers: number;
+  readonly connections: number;
+  readonly rps: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  /** Server (master + workers) CPU time per request, µs. */
+  readonly cpuUsPerReq: number;
+  /** Master's share of one core. */
+  readonly masterCores: number;
+  /** Voluntary / involuntary context switches of the server processes per request. */
+  readonly vcsPerReq: number;
+  readonly ivcsPerReq: number;
+}
+
+export const HELLO_N = [1, 2, 4, 8, 16] as const;
+export const SLEEP_N = [1, 2, 4, 8, 16, 32] as const;
+
+function spec(server: SyncServer, part: SweepPart, workers: number, port: number): ServerSpec {
+  const handler = part === 'hello' ? 'hello' : 'sleep-blocking';
+  if (server === 'gunicorn sync') return serverSpec({ server: 'gunicorn', workerClass: 'sync', workers, handler, runs: [] }, port);
+  if (server === 'node:cluster NONE') return serverSpec({ server: 'cluster-none', workerClass: 'async', workers, handler, runs: [] }, port);
+  const s = serverSpec({ server: 'tsgun', workerClass: 'sync', workers, handler, runs: [] }, port);
+  return { ...s, env: { ...s.env, TSGUN_NATIVE: server === 'tsgun native' ? '1' : '0' } };
+}
+
+function switches(pids: readonly number[]): [number, number] {
+  let v = 0;
+  let iv = 0;
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      v += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      iv += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return [v, iv];
+}
+
+type Switched = Measured & { vcs: number; ivcs: number };
+
+async function measure(server: RunningServer, part: SweepPart, workers: number, durationS: number, warmupS: number): Promise<Switched> {
+  const connections = part === 'hello' ? 32 : 2 * workers;
+  const path = part === 'hello' ? HANDLERS.hello.path : HANDLERS['sleep-blocking'].path;
+  const load: LoadSpec = { url: `${server.url}${path}`, connections, durationS, warmupS: 0, close: true, timeoutS: 10 };
+  if (warmupS > 0) {
+    // V8 optimizes per process: each of N workers needs its own share of warm-up requests, so it
+    // grows with N; the 10 ms servers warm their request path with `?ms=0` (no sleep) first.
+    const warmUrl = part === 'hello' ? load.url : `${server.url}/?ms=0`;
+    await runWrk({ ...load, url: warmUrl, connections: 32, durationS: warmupS + 0.75 * workers }, server.parties);
+    if (part === 'sleep') await runWrk({ ...load, durationS: 2 }, server.parties);
+  }
+  const pids = (): number[] => [...(server.parties.master === undefined ? [] : [server.parties.master]), ...server.parties.workers()];
+  const [v0, i0] = switches(pids());
+  const m = await runWrk(load, server.parties);
+  const [v1, i1] = switches(pids());
+  return { ...m, vcs: v1 - v0, ivcs: i1 - i0 };
+}
+
+export async function runSweep(
+  part: SweepPart,
+  servers: readonly SyncServer[],
+  counts: readonly number[],
+  durationS: number,
+  warmupS: number,
+  onStep: (label: string) => void,
+): Promise<SweepRow[]> {
+  const rows: SweepRow[] = [];
+  for (const workers of counts) {
+    for (const server of servers) {
+      onStep(`${part} N=${workers}: ${server}`);
+      const running = await startServer(spec(server, part, workers, await freePort()));
+      try {
+        const m = await measure(running, part, workers, durationS, warmupS);
+        const requests = Math.max(1, m.load.requests);
+        const serverCores = m.cpu.master + m.cpu.workers;
+        rows.push({
+          part,
+          server,
+          workers,
+          connections: part === 'hello' ? 32 : 2 * workers,
+          rps: m.load.rps,
+          p99Ms: m.load.p99Ms,
+          errors: m.load.errors,
+          cpuUsPerReq: (serverCores * m.load.seconds * 1e6) / requests,
+          masterCores: m.cpu.master,
+          vcsPerReq: m.vcs / requests,
+          ivcsPerReq: m.ivcs / requests,
+        });
+      } catch (err) {
+        process.stderr.write(`  failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      } finally {
+        await running.stop();
+      }
+    }
+  }
+  return rows;
+}
+
+/** The 10 ms handler's own duration in each runtime, ms (median of 100). */
+export function handlerTimes(): { node: number; python: number | undefined } {
+  const nodeScript = [
+    'const c = new Int32Array(new SharedArrayBuffer(4)); const t = [];',
+    'for (let i = 0; i < 100; i++) { const s = performance.now(); Atomics.wait(c, 0, 0, 10); t.push(performance.now() - s); }',
+    't.sort((a, b) => a - b); console.log(t[50]);',
+  ].join('\n');
+  const pyScript = [
+    'import time',
+    't = []',
+    'for i in range(100):',
+    '    s = time.perf_counter(); time.sleep(0.01); t.append(time.perf_counter() - s)',
+    't.sort(); print(t[50] * 1000)',
+  ].join('\n');
+  const nodeMs = spawnSync(process.execPath, ['-e', nodeScript], { encoding: 'utf8' });
+  const py = spawnSync('python3', ['-c', pyScript], { encoding: 'utf8' });
+  const python = py.status === 0 ? Number(py.stdout.trim()) : undefined;
+  return { node: Number(nodeMs.stdout.trim()), python };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const ratio = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(2)}×`);
+
+export function renderSweep(rows: readonly SweepRow[], times: { node: number; python: number | undefined }): string {
+  const servers = [...new Set(rows.map((r) => r.server))];
+  const find = (part: SweepPart, server: SyncServer, n: number): SweepRow | undefined =>
+    rows.find((r) => r.part === part && r.server === server && r.workers === n);
+  const out: string[] = [];
+  const hello = rows.filter((r) => r.part === 'hello');
+  if (hello.length > 0) {
+    const ns = [...new Set(hello.map((r) => r.workers))].sort((a, b) => a - b);
+    out.push('### Sync sweep: hello, one request per connection, wrk -t1 -c32', '');
+    out.push(
+      markdownTable(
+        [{ title: 'N' }, { title: 'server' }, { title: 'req/s', align: 'right' }, { title: '÷ gunicorn', align: 'right' },
+          { title: 'target' },
+          { title: 'p99 ms', align: 'right' }, { title: 'CPU µs/req', align: 'right' }, { title: 'master % core', align: 'right' },
+          { title: 'vol/invol ctxsw per req' }, { title: 'errors', align: 'right' }],
+        ns.flatMap((n) =>
+          servers.flatMap((s) => {
+            const r = find('hello', s, n);
+            if (!r) return [];
+            const g = find('hello', 'gunicorn sync', n);
+            const target = n <= 4 ? 1.2 : 1.0;
+            const rel = g ? r.rps / g.rps : undefined;
+            const tgt = s.startsWith('tsgun') && rel !== undefined ? `≥ ${target}× ${rel >= target ? 'met' : '**missed**'}` : '';
+            return [[String(n), s, fmtRps(r.rps), s === 'gunicorn sync' ? '' : ratio(rel), tgt, fmtMs(r.p99Ms), r.cpuUsPerReq.toFixed(0),
+              (r.masterCores * 100).toFixed(1), `${r.vcsPerReq.toFixed(2)} / ${r.ivcsPerReq.toFixed(2)}`, String(r.errors)]];
+          }),
+        ),
+      ),
+      '',
+    );
+    const scaling = servers.map((s) => {
+      const a = find('hello', s, 2);
+      const b = find('hello', s, 16);
+      return `${s} ${a && b ? ratio(b.cpuUsPerReq / a.cpuUsPerReq) : '—'}`;
+    });
+    out.push(`CPU per request at N=16 ÷ at N=2 (target for tsgun ≤ 1.5×): ${scaling.join(', ')}.`, '');
+  }
+  const sleep = rows.filter((r) => r.part === 'sleep');
+  if (sleep.length > 0) {
+    const ns = [...new Set(sleep.map((r) => r.workers))].sort((a, b) => a - b);
+    const t = (s: SyncServer): number => (s === 'gunicorn sync' ? (times.python ?? 10) : times.node);
+    const eff = (r: SweepRow): number => r.rps / (r.workers / (t(r.server) / 1000));
+    out.push(
+      `### Sync sweep: 10 ms blocking handler, c = 2N (handler's measured t: Node Atomics.wait ${times.node.toFixed(2)} ms, ` +
+        `Python time.sleep ${times.python === undefined ? '—' : times.python.toFixed(2)} ms)`,
+      '',
+    );
+    out.push(
+      markdownTable(
+        [{ title: 'N' }, { title: 'server' }, { title: 'req/s', align: 'right' }, { title: 'efficiency', align: 'right' },
+          { title: 'p99 ms', align: 'right' }, { title: 'p99 ÷ gunicorn', align: 'right' }, { title: 'target' },
+          { title: 'CPU µs/req', align: 'right' }, { title: 'errors', align: 'right' }],
+        ns.flatMap((n) =>
+          servers.flatMap((s) => {
+            const r = find('sleep', s, n);
+            if (!r) return [];
+            const g = find('sleep', 'gunicorn sync', n);
+            const p99 = g ? r.p99Ms / g.p99Ms : undefined;
+            let tgt = '';
+            if (s.startsWith('tsgun') && g) {
+              const ok = eff(r) >= eff(g) && (n !== 32 || eff(r) >= 0.93) && (p99 ?? Infinity) <= 1.5;
+              tgt = ok ? 'met' : '**missed**';
+            }
+            const rel = s === 'gunicorn sync' ? '' : ratio(p99);
+            return [[String(n), s, fmtRps(r.rps), pct(eff(r)), fmtMs(r.p99Ms), rel, tgt, r.cpuUsPerReq.toFixed(0), String(r.errors)]];
+          }),
+        ),
+      ),
+      '',
+      'Target: efficiency ≥ gunicorn\'s at every N and ≥ 93% at N = 32; p99 ≤ 1.5× gunicorn\'s.',
+      '',
+    );
+  }
+  return out.join('\n');
+}
