@@ -46,6 +46,16 @@ export const ERRORS = {
   TSGUN_ERR_CTL_CONNECT: { message: 'Cannot reach the tsgun control socket', exitCode: EXIT.ERROR },
   TSGUN_ERR_CTL_BAD_REQUEST: { message: 'Bad control request', exitCode: EXIT.USAGE },
   TSGUN_ERR_CTL_FAILED: { message: 'Control command failed', exitCode: EXIT.ERROR },
+  // Dirty workers (src/dirty/): what `dirty.execute()` rejects with.
+  TSGUN_ERR_DIRTY_NO_POOL: { message: 'No dirty worker pool (start tsgun with --dirty-app and --dirty-workers N)', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_UNAVAILABLE: { message: 'The dirty worker pool cannot be reached', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_TASK: { message: 'Dirty task failed', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_UNKNOWN_TASK: { message: 'No such dirty task', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_TIMEOUT: { message: 'Dirty task timed out (--dirty-timeout); its worker is replaced', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_WORKER_CRASH: { message: 'Dirty worker exited while running the task', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_OVERLOADED: { message: 'Dirty worker queue is full (--dirty-max-queue)', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_SERIALIZE: { message: 'Dirty task arguments or result cannot be serialised', exitCode: EXIT.ERROR },
+  TSGUN_ERR_DIRTY_PROTOCOL: { message: 'Bad dirty worker message', exitCode: EXIT.ERROR },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -30,6 +30,7 @@ import type { MetricsServer } from './metrics-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import type { MasterStatus, PoolStatsView, WorkerSnapshot } from '../control/protocol.js';
 import { dirname, join, resolve } from 'node:path';
+import { DirtyPool } from '../dirty/pool.js';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
@@ -106,6 +107,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #successor: ChildProcess | undefined;
   /** Started by USR2: the old master to TERM once our workers are ready. */
   #predecessor: number | undefined;
+  /** Dirty workers (src/dirty/): a pool of their own under a dirty arbiter process. */
+  #dirty: DirtyPool | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -149,13 +152,18 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     await runHook(this.#hooks, 'onStarting', this.#log, this.#view());
     // --preload: load the app once here so a broken app fails before anything is forked.
     if (settings.preloadApp) await checkApp(this.#config);
+    // Dirty pool first: HTTP workers inherit its socket path; a dirty app that cannot load halts here (exit 3).
+    this.#dirty = await DirtyPool.start(settings, this.#log, () => this.#wake?.());
     const reexec = takeReexecEnv(process.env);
     const inherited = reexec ? reexec.binds.map((_, i) => `fd://${3 + i}`) : inheritedBinds(process.env, process.pid);
     // sd_listen_fds(unset_environment=1): workers and their children must not see them.
     delete process.env['LISTEN_FDS'];
     delete process.env['LISTEN_PID'];
     delete process.env['LISTEN_FDNAMES'];
-    this.#listeners = await openListeners(inherited ?? settings.bind);
+    this.#listeners = await openListeners(inherited ?? settings.bind).catch((err: unknown) => {
+      this.#dirty?.kill();
+      throw err;
+    });
     if (reexec && inherited) {
       this.#listeners = renameInherited(this.#listeners, reexec.binds);
       this.#predecessor = reexec.parentPid;
@@ -167,6 +175,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       }
     } catch (err) {
       closeListeners(this.#listeners);
+      this.#dirty?.kill();
       throw err;
     }
     this.#log.info(
@@ -265,7 +274,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#reap();
       this.#enforceDeadlines();
       if (this.#stopping) {
-        if (this.#aliveCount() === 0) break;
+        if (this.#aliveCount() === 0 && !this.#dirty?.alive) break;
       } else {
         this.#murderHung();
         this.#manage();
@@ -509,6 +518,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       }
     }
     await runHook(this.#hooks, 'onReload', this.#log, this.#view());
+    this.#dirty?.reload(this.#config.settings);
     // A reload in progress is superseded: its workers stop, a fresh generation starts.
     if (this.#pendingGeneration !== undefined) {
       for (const r of this.#workers.values()) if (r.generation === this.#pendingGeneration && r.alive) this.#stopWorker(r, false, 'reload');
@@ -582,6 +592,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // Unix socket files are removed at exit; an inherited (systemd) socket lives on in systemd.
     // After a USR2 hand-over the sockets belong to the new master: leave them open.
     if (!this.#handedOver) closeListeners(this.#listeners, { keepPaths: true });
+    this.#dirty?.stop(graceful);
     for (const r of this.#workers.values()) {
       if (r.alive && (r.state !== 'stopping' || !graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
     }
@@ -666,6 +677,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // close them: libuv unlinks a unix socket's path when the handle that bound it closes.
     if (!this.#handedOver) closeListeners(this.#listeners);
     this.#board?.close({ unlink: true });
+    this.#dirty?.close();
     this.#pidfile?.remove(process.pid);
     this.#removeSignals();
     await runHook(this.#hooks, 'onExit', this.#log, this.#view());
@@ -694,6 +706,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     } catch (err) {
       this.#control?.close();
       if (options.keepListeners) throw err;
+      this.#dirty?.kill();
       closeListeners(this.#listeners);
       this.#pidfile?.remove(process.pid);
       throw err;
@@ -742,6 +755,11 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     this.#stopWorker(r, true, 'killed');
     this.#wake?.();
     return true;
+  }
+
+  /** The dirty pool, when --dirty-workers is set (ctl dirty, /metrics). */
+  get dirty(): DirtyPool | undefined {
+    return this.#dirty;
   }
 
   /** The error that halted the master, if any (the CLI prints it and exits with its code). */
