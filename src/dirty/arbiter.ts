@@ -66,6 +66,8 @@ class DirtyProc {
   state: 'booting' | 'ready' | 'stopping' = 'booting';
   readyAt: number | undefined;
   current: Running | undefined;
+  /** Sent to the worker to run after `current` (prefetch): it starts without a round trip. */
+  next: { readonly task: Task; readonly seq: number } | undefined;
   tasks = 0;
   stopReason: StopReason | undefined;
   killTimer: NodeJS.Timeout | undefined;
@@ -220,6 +222,7 @@ export class DirtyArbiter {
     }
     const r = this.#scheduler.submit(task);
     if (r.kind === 'run') this.#dispatch(r.worker, task);
+    else if (r.kind === 'queued') this.#prefetch();
     else if (r.kind === 'overloaded') this.#fail(task, 'TSGUN_ERR_DIRTY_OVERLOADED', `${this.#scheduler.queueDepth} tasks already wait`);
   }
 
@@ -236,10 +239,50 @@ export class DirtyArbiter {
 
   #dispatch(w: DirtyProc, task: Task): void {
     const seq = ++this.#seq;
+    this.#start(w, task, seq);
+    w.child.send({ t: 'task', id: seq, task: task.task, method: task.method, args: task.args });
+  }
+
+  #start(w: DirtyProc, task: Task, seq: number): void {
     const ms = this.#boot.timeoutMs;
     const timer = ms > 0 ? setTimeout(() => this.#timedOut(w), ms) : undefined;
     w.current = { task, seq, startedAt: performance.now(), timer };
-    w.child.send({ t: 'task', id: seq, task: task.task, method: task.method, args: task.args });
+  }
+
+  /**
+   * Under a backlog (at least one waiting task per worker) each busy worker is sent its next
+   * task ahead, so it starts the moment the current one ends instead of after a round trip
+   * through this process (two process wake-ups: ~1 ms on this machine kind, 10% of a 10 ms
+   * task). Only under a backlog: then every worker is busy and more tasks wait than the
+   * prefetch slots hold, so no prefetched task could have gone to an idle worker instead.
+   */
+  #prefetch(): void {
+    while (this.#scheduler.queueDepth >= this.#target) {
+      let best: DirtyProc | undefined;
+      for (const w of this.#workers.values()) {
+        if (w.state !== 'ready' || w.current === undefined || w.next !== undefined) continue;
+        if (best === undefined || this.#scheduler.ran(w) < this.#scheduler.ran(best)) best = w;
+      }
+      if (best === undefined) return;
+      const task = this.#scheduler.prefetch(best, this.#target);
+      if (task === undefined) return;
+      const seq = ++this.#seq;
+      best.next = { task, seq };
+      best.child.send({ t: 'task', id: seq, task: task.task, method: task.method, args: task.args });
+    }
+  }
+
+  /** A worker that dies or times out never started its prefetched task: put it back first in line. */
+  #requeueNext(w: DirtyProc): void {
+    const next = w.next;
+    w.next = undefined;
+    if (next === undefined) return;
+    if (this.#stopping && !this.#stopping.graceful) {
+      this.#fail(next.task, 'TSGUN_ERR_DIRTY_UNAVAILABLE', 'the dirty pool is shutting down');
+      return;
+    }
+    const idle = this.#scheduler.requeue(next.task);
+    if (idle !== undefined) this.#dispatch(idle, next.task);
   }
 
   #fromWorker(w: DirtyProc, raw: unknown): void {
@@ -283,6 +326,14 @@ export class DirtyArbiter {
           this.#stats.record(cur.task.task, cur.task.method, seconds, msg.code);
           this.#reply(cur.task, { t: 'err', id: cur.task.callId, code: msg.code, message: msg.message, name: msg.name, stack: msg.stack });
         }
+        const next = w.next;
+        if (next !== undefined) {
+          // The worker has started its prefetched task already (it runs them back to back).
+          w.next = undefined;
+          this.#start(w, next.task, next.seq);
+          this.#prefetch();
+          return;
+        }
         this.#next(w, w.state === 'ready' ? this.#scheduler.release(w) : undefined);
         return;
       }
@@ -320,6 +371,7 @@ export class DirtyArbiter {
     w.state = 'stopping';
     w.stopReason = 'timeout';
     w.kill('SIGKILL');
+    this.#requeueNext(w);
     this.#manage();
   }
 
@@ -353,6 +405,7 @@ export class DirtyArbiter {
       const seconds = (performance.now() - cur.startedAt) / 1000;
       this.#fail(cur.task, 'TSGUN_ERR_DIRTY_WORKER_CRASH', `dirty worker ${w.pid} ${how} while running ${cur.task.task} ${cur.task.method}`, true, seconds);
     }
+    this.#requeueNext(w);
     if (w.stopReason) {
       this.#log.info({ ...info, reason }, `Dirty worker exiting (pid: ${w.pid})`);
     } else if (w.readyAt === undefined && code === WORKER_EXIT.APP_LOAD_ERROR) {
@@ -459,6 +512,8 @@ export class DirtyArbiter {
           this.#fail(w.current.task, 'TSGUN_ERR_DIRTY_UNAVAILABLE', 'the dirty pool is shutting down');
           w.current = undefined;
         }
+        if (w.next !== undefined) this.#fail(w.next.task, 'TSGUN_ERR_DIRTY_UNAVAILABLE', 'the dirty pool is shutting down');
+        w.next = undefined;
         if (w.state === 'stopping') continue;
         this.#retire(w, 'shutdown');
         w.kill('SIGTERM');

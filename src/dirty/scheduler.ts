@@ -33,6 +33,11 @@ export class DirtyScheduler<W extends Schedulable, T> {
     return this.#maxQueue;
   }
 
+  /** Tasks run (or prefetched) by this worker since it was added. */
+  ran(worker: W): number {
+    return this.#ran.get(worker) ?? 0;
+  }
+
   get queueDepth(): number {
     return this.#queue.length - this.#head;
   }
@@ -84,6 +89,33 @@ export class DirtyScheduler<W extends Schedulable, T> {
   release(worker: W): T | undefined {
     if (!this.#busy.delete(worker)) return undefined;
     return this.#take(worker);
+  }
+
+  /**
+   * A busy worker takes the queue's head to run after its current task (prefetch), counted
+   * as one more task for it; only while at least `minDepth` tasks wait (see arbiter.ts).
+   */
+  prefetch(worker: W, minDepth: number): T | undefined {
+    if (!this.#busy.has(worker) || this.queueDepth < Math.max(1, minDepth)) return undefined;
+    const task = this.#queue[this.#head] as T;
+    this.#queue[this.#head] = undefined as T;
+    this.#head++;
+    this.#ran.set(worker, (this.#ran.get(worker) ?? 0) + 1);
+    return task;
+  }
+
+  /**
+   * A prefetched task that never started (its worker died): first in line again — or, when a
+   * worker is idle, straight to it (returned).
+   */
+  requeue(task: T): W | undefined {
+    if (this.#head > 0) this.#queue[--this.#head] = task;
+    else this.#queue.unshift(task);
+    const idle = this.#idle.values().next();
+    if (idle.done === true) return undefined;
+    this.#idle.delete(idle.value);
+    this.#take(idle.value);
+    return idle.value;
   }
 
   /** Every queued task, removed (the pool is stopping). */

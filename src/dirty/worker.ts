@@ -18,6 +18,9 @@ export class DirtyWorker {
   readonly #log: Logger;
   readonly #apps = new Map<string, TaskApp>();
   #busy = false;
+  /** Tasks sent ahead by the arbiter (prefetch): run one at a time, in order. */
+  readonly #queue: Extract<ToWorker, { t: 'task' }>[] = [];
+  #stopRequested = false;
 
   constructor(boot: DirtyWorkerBoot) {
     this.#boot = boot;
@@ -47,14 +50,25 @@ export class DirtyWorker {
         this.#exit(WORKER_EXIT.BOOT_ERROR);
         return;
       }
-      if (msg.t === 'stop') void this.#stop();
-      else void this.#runTask(msg);
+      if (msg.t === 'stop') {
+        this.#stopRequested = true;
+        if (!this.#busy) void this.#stop();
+      } else {
+        this.#queue.push(msg);
+        if (!this.#busy) void this.#drain();
+      }
     });
     this.#send({ t: 'ready' });
   }
 
-  async #runTask(msg: Extract<ToWorker, { t: 'task' }>): Promise<void> {
+  async #drain(): Promise<void> {
     this.#busy = true;
+    for (let msg = this.#queue.shift(); msg !== undefined; msg = this.#queue.shift()) await this.#runTask(msg);
+    this.#busy = false;
+    if (this.#stopRequested) await this.#stop();
+  }
+
+  async #runTask(msg: Extract<ToWorker, { t: 'task' }>): Promise<void> {
     try {
       const value = await this.#call(msg);
       let bytes: Buffer;
@@ -66,8 +80,6 @@ export class DirtyWorker {
       this.#send({ t: 'done', id: msg.id, ok: true, value: bytes });
     } catch (err) {
       this.#send({ t: 'done', id: msg.id, ok: false, ...describe(err) });
-    } finally {
-      this.#busy = false;
     }
   }
 
@@ -86,7 +98,6 @@ export class DirtyWorker {
   }
 
   async #stop(): Promise<void> {
-    if (this.#busy) this.#log.warn('Stop while a task runs: finishing it first');
     for (const app of this.#apps.values()) {
       try {
         await app.close();
