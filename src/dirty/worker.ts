@@ -28,9 +28,14 @@ export class DirtyWorker {
   }
 
   async run(): Promise<void> {
-    // The arbiter stops us with a message; signals from a terminal's process group must not.
+    // The arbiter stops us with a message; Ctrl-C to the terminal's process group must not.
     process.on('SIGINT', () => undefined);
-    process.on('SIGTERM', () => this.#exit(0));
+    // TERM (the arbiter's quick stop, or systemd signalling the whole cgroup): finish the task
+    // in hand, then exit; SIGKILL follows if it takes too long.
+    process.on('SIGTERM', () => {
+      this.#stopRequested = true;
+      if (!this.#busy) void this.#stop();
+    });
     // Our arbiter is gone (crashed, killed): nobody will send tasks or read results.
     process.on('disconnect', () => this.#exit(0));
     try {
