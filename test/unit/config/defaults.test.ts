@@ -18,6 +18,12 @@ const EXPECTED_DEFAULTS = {
   maxRequests: 0,
   maxRequestsJitter: 0,
   maxWorkerMemory: 0,
+  // Dirty workers (docs/dirty-workers.md).
+  dirtyApps: [],
+  dirtyWorkers: 0,
+  dirtyTimeout: 300,
+  dirtyGracefulTimeout: 30,
+  dirtyMaxQueue: 1024,
   limitRequestLine: 4094,
   limitRequestFields: 100,
   limitRequestFieldSize: 8190,
