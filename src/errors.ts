@@ -150,6 +150,52 @@ export const ERRORS = {
     exitCode: EXIT.USAGE,
     doc: '`--reuse-port` on a Node without `reusePort` (< 22.12), or with a `unix:`/`fd://` bind.',
   },
+  // Dirty workers (src/dirty/): what `dirty.execute()` rejects with.
+  TSGUN_ERR_DIRTY_NO_POOL: {
+    message: 'No dirty worker pool (start tsgun with --dirty-app and --dirty-workers N)',
+    exitCode: EXIT.ERROR,
+    doc: '`dirty.execute()` in a process that has no dirty pool (no `--dirty-workers`, or not under tsgun).',
+  },
+  TSGUN_ERR_DIRTY_UNAVAILABLE: {
+    message: 'The dirty worker pool cannot be reached',
+    exitCode: EXIT.ERROR,
+    doc: "The dirty arbiter's socket cannot be connected to (it is restarting or gone).",
+  },
+  TSGUN_ERR_DIRTY_TASK: {
+    message: 'Dirty task failed',
+    exitCode: EXIT.ERROR,
+    doc: "The task threw in its dirty worker; the error's message is the task's own.",
+  },
+  TSGUN_ERR_DIRTY_UNKNOWN_TASK: {
+    message: 'No such dirty task',
+    exitCode: EXIT.ERROR,
+    doc: 'No `--dirty-app` with that spec, or its export has no such method.',
+  },
+  TSGUN_ERR_DIRTY_TIMEOUT: {
+    message: 'Dirty task timed out (--dirty-timeout); its worker is replaced',
+    exitCode: EXIT.ERROR,
+    doc: 'The task ran longer than `--dirty-timeout`: its dirty worker is killed and replaced.',
+  },
+  TSGUN_ERR_DIRTY_WORKER_CRASH: {
+    message: 'Dirty worker exited while running the task',
+    exitCode: EXIT.ERROR,
+    doc: 'The dirty worker running the task died (crash, kill); the call fails at once, never hangs.',
+  },
+  TSGUN_ERR_DIRTY_OVERLOADED: {
+    message: 'Dirty worker queue is full (--dirty-max-queue)',
+    exitCode: EXIT.ERROR,
+    doc: 'Every dirty worker is busy and `--dirty-max-queue` tasks already wait.',
+  },
+  TSGUN_ERR_DIRTY_SERIALIZE: {
+    message: 'Dirty task arguments or result cannot be serialised',
+    exitCode: EXIT.ERROR,
+    doc: 'Arguments or the result are not structured-clone serialisable (functions, sockets…).',
+  },
+  TSGUN_ERR_DIRTY_PROTOCOL: {
+    message: 'Bad dirty worker message',
+    exitCode: EXIT.ERROR,
+    doc: 'A frame or message between the app, the dirty arbiter and its workers failed strict decoding.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

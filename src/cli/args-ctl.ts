@@ -41,6 +41,8 @@ function build(parser: Argv): Argv {
         '  reopen-logs     reopen log files (as SIGUSR1)\n' +
         '  shutdown        quick stop (as SIGINT); with --graceful, let requests finish (as SIGTERM)\n' +
         '  kill PID        stop one worker gracefully; the master starts a replacement\n' +
+        '  dirty           the dirty pool: arbiter, one row per dirty worker, queue\n' +
+        '  dirty-add | dirty-remove   one dirty worker more / fewer\n' +
         '  top             live per-worker view (requests/s, busy, RSS)',
     )
     .option('control-socket', { type: 'string', describe: 'The server\'s control socket [env: TSGUN_CONTROL_SOCKET]' })

@@ -195,6 +195,13 @@ export function headerValueItem(itemText: string): string {
   return value;
 }
 
+/** Items of `--dirty-app`: `MODULE[:EXPORT]`, the same form as the app spec without `()`. */
+export function dirtyAppItem(itemText: string): string {
+  const value = itemText.trim();
+  if (!/^[^\s:]+(?::[A-Za-z_$][A-Za-z0-9_$]*)?$/.test(value)) problem(itemText, 'MODULE[:EXPORT] (e.g. tasks.js:Thumbnailer)');
+  return value;
+}
+
 /** Items of `--env`: `KEY=VALUE` with a shell-style variable name. */
 export function keyValueItem(itemText: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(itemText)) problem(itemText, 'KEY=VALUE (KEY: letters, digits, _)');

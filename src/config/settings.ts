@@ -6,6 +6,7 @@
 import {
   bindItem,
   directory,
+  dirtyAppItem,
   flag,
   headerValueItem,
   integer,
@@ -25,6 +26,7 @@ import { umask } from './umask-codec.js';
 export const SECTIONS = [
   'Server socket',
   'Worker processes',
+  'Dirty workers',
   'HTTP limits',
   'Logging',
   'Process',
@@ -332,6 +334,62 @@ export const SETTINGS = [
     default: 0,
     doc: 'Restart a worker gracefully once its resident memory (RSS) exceeds this many MB (0 = never).',
     longDoc: 'Checked every second. The replacement starts before the old worker stops, so capacity never drops.',
+  }),
+
+  // ── Dirty workers (src/dirty/, docs/dirty-workers.md) ───────────────────────────────────
+  setting({
+    name: 'dirtyApps',
+    section: 'Dirty workers',
+    flags: ['--dirty-app'],
+    metavar: 'MODULE[:EXPORT]',
+    env: ['TSGUN_DIRTY_APPS'],
+    codec: list('dirty app list', dirtyAppItem, { envSplit: 'comma', commaStrings: false, repeatable: true }),
+    default: [],
+    doc: 'A module whose export (an object or a class) holds the tasks `dirty.execute()` runs; repeatable.',
+    longDoc:
+      'Loaded once in every dirty worker, so state such as a loaded model persists between tasks. A class is ' +
+      'constructed once. App code calls `dirty.execute(\'MODULE[:EXPORT]\', \'method\', ...args)` with the same text.',
+  }),
+  setting({
+    name: 'dirtyWorkers',
+    section: 'Dirty workers',
+    flags: ['--dirty-workers'],
+    metavar: 'INT',
+    env: ['TSGUN_DIRTY_WORKERS'],
+    codec: integer(0, 1024),
+    default: 0,
+    doc: 'Number of dirty worker processes (0 = no dirty pool).',
+    longDoc: 'Each runs one task at a time. They are supervised by a dirty arbiter process that the master starts.',
+  }),
+  setting({
+    name: 'dirtyTimeout',
+    section: 'Dirty workers',
+    flags: ['--dirty-timeout'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_DIRTY_TIMEOUT'],
+    codec: seconds(),
+    default: 300,
+    doc: 'A task running longer is failed with TSGUN_ERR_DIRTY_TIMEOUT and its dirty worker replaced (0 = no limit).',
+  }),
+  setting({
+    name: 'dirtyGracefulTimeout',
+    section: 'Dirty workers',
+    flags: ['--dirty-graceful-timeout'],
+    metavar: 'SECONDS',
+    env: ['TSGUN_DIRTY_GRACEFUL_TIMEOUT'],
+    codec: seconds(),
+    default: 30,
+    doc: 'Seconds stopping dirty workers have to finish their tasks (TERM, reload, scale-down) before they are killed.',
+  }),
+  setting({
+    name: 'dirtyMaxQueue',
+    section: 'Dirty workers',
+    flags: ['--dirty-max-queue'],
+    metavar: 'INT',
+    env: ['TSGUN_DIRTY_MAX_QUEUE'],
+    codec: integer(0),
+    default: 1024,
+    doc: 'Tasks that may wait for a busy pool; beyond it `dirty.execute()` fails at once with TSGUN_ERR_DIRTY_OVERLOADED.',
   }),
 
   // ── HTTP limits ─────────────────────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@
  *            { "ok": false, "id": 7, "error": { "code": "TSGUN_ERR_…", "message": "…" } }
  */
 import type { ErrorCode } from '../errors.js';
+import type { DirtyStatsView } from '../dirty/views.js';
 
 export const CONTROL_COMMANDS = [
   'status',
@@ -19,6 +20,9 @@ export const CONTROL_COMMANDS = [
   'reopen-logs',
   'shutdown',
   'kill',
+  'dirty',
+  'dirty-add',
+  'dirty-remove',
 ] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
@@ -111,6 +115,8 @@ export interface PoolStatsView {
   readonly listenBacklog?: readonly ListenBacklog[];
   /** Log lines dropped (master and workers) and connections cut by --send-timeout. */
   readonly faults: { readonly logDropped: number; readonly sendTimeouts: number };
+  /** With a dirty pool (src/dirty/views.ts). */
+  readonly dirty?: DirtyStatsView | undefined;
 }
 
 export interface ScaleResult {

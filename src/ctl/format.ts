@@ -1,5 +1,6 @@
 /** Human-readable output of `tsgun ctl`: aligned tables and key/value blocks. */
 import type { MasterStatus, PoolStatsView, QueueWaitView, WorkerSnapshot } from '../control/protocol.js';
+import { dirtyStatsPairs } from '../dirty/format.js';
 
 export function table(
   headers: readonly string[],
@@ -120,6 +121,7 @@ export function formatStats(s: PoolStatsView): string {
   const exits = Object.entries(s.workerExits);
   pairs.push(['worker exits', String(exits.reduce((sum, [, n]) => sum + n, 0))]);
   for (const [reason, n] of exits) pairs.push([`  ${reason}`, String(n)]);
+  if (s.dirty) pairs.push(...dirtyStatsPairs(s.dirty));
   return keyValues(pairs);
 }
 

@@ -8,6 +8,8 @@ import { ControlClient, resolveSocket } from './client.js';
 import { formatConfig, formatStats, formatStatus, formatTop, formatWorkers } from './format.js';
 import { runTop } from './top.js';
 import { verifyControlSocket } from './verify-socket.js';
+import { formatDirty } from '../dirty/format.js';
+import type { DirtyView } from '../dirty/pool.js';
 
 export interface CtlIo {
   readonly stdout: (text: string) => void;
@@ -40,6 +42,13 @@ function human(args: CtlArgs, result: unknown): string {
       return formatWorkers(result as WorkerSnapshot[]);
     case 'stats':
       return formatStats(result as PoolStatsView);
+    case 'dirty':
+      return formatDirty(result as DirtyView | null);
+    case 'dirty-add':
+    case 'dirty-remove': {
+      const r = result as { from: number; to: number };
+      return r.from === r.to ? `dirty workers: ${r.to} (unchanged)` : `dirty workers: ${r.from} → ${r.to}`;
+    }
     case 'config':
       return formatConfig(result as Parameters<typeof formatConfig>[0]);
     case 'scale':

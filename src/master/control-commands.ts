@@ -15,6 +15,7 @@ import type {
   WorkerSnapshot,
 } from '../control/protocol.js';
 import type { Settings } from '../config/index.js';
+import { dirtyStats, type DirtyControl } from '../dirty/views.js';
 
 /** The part of the master the control socket may use. */
 export interface MasterControl {
@@ -28,6 +29,8 @@ export interface MasterControl {
   command(cmd: 'TERM' | 'INT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1'): void;
   /** Queue a graceful stop of one worker (the loop replaces it); false if no such worker. */
   killWorker(pid: number): boolean;
+  /** The dirty pool, when there is one (ctl dirty, dirty-add, dirty-remove). */
+  readonly dirty?: DirtyControl | undefined;
 }
 
 export interface EffectiveConfig {
@@ -61,7 +64,7 @@ function scaleTo(master: MasterControl, to: number): ScaleResult {
 const HANDLERS: Readonly<Record<ControlCommand, Handler>> = {
   status: (m) => m.status(),
   workers: (m) => m.workerSnapshots(),
-  stats: (m) => m.poolStats(),
+  stats: (m) => (m.dirty ? { ...m.poolStats(), dirty: dirtyStats(m.dirty.view()) } : m.poolStats()),
   config: (m) => m.effectiveConfig(),
   scale: (m, args) => scaleTo(m, intArg(args, 'workers', 1, MAX_WORKERS)),
   add: (m) => {
@@ -92,7 +95,15 @@ const HANDLERS: Readonly<Record<ControlCommand, Handler>> = {
     if (!m.killWorker(pid)) throw new TsgunError('TSGUN_ERR_CTL_FAILED', `no running worker has pid ${pid}`);
     return { queued: 'kill', pid };
   },
+  dirty: (m) => m.dirty?.view() ?? null,
+  'dirty-add': (m) => dirtyPool(m).scale(1),
+  'dirty-remove': (m) => dirtyPool(m).scale(-1),
 };
+
+function dirtyPool(m: MasterControl): DirtyControl {
+  if (!m.dirty) throw new TsgunError('TSGUN_ERR_CTL_FAILED', 'this server has no dirty pool (--dirty-workers is 0)');
+  return m.dirty;
+}
 
 function isCommand(name: string): name is ControlCommand {
   return Object.hasOwn(HANDLERS, name);

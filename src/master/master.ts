@@ -41,6 +41,7 @@ import { SystemdNotifier, type PoolState } from './systemd-notify.js';
 import { handOverLogFiles, handOverPaths, resolveWorkerIdentity } from './worker-identity.js';
 import { checkReusePort, reusePortBinds } from './reuse-port.js';
 import type { ReusePortBind, WorkerIdentity } from '../ipc/messages.js';
+import { DirtyPool } from '../dirty/pool.js';
 
 export type MasterCommand = 'TERM' | 'INT' | 'QUIT' | 'HUP' | 'TTIN' | 'TTOU' | 'USR1' | 'USR2' | 'CHLD';
 
@@ -123,6 +124,8 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   #identity: WorkerIdentity | undefined;
   #reusePort: ReusePortBind[] | undefined;
   #notify: SystemdNotifier | undefined;
+  /** Dirty workers (src/dirty/): a pool of their own under a dirty arbiter process. */
+  #dirty: DirtyPool | undefined;
 
   constructor(options: MasterOptions) {
     super();
@@ -189,6 +192,12 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#predecessor = reexec.parentPid;
     }
     try {
+      // Before any HTTP worker: they inherit its socket path; a dirty app that cannot load halts here (exit 3).
+      const dirty = await DirtyPool.start(settings, this.#log, () => this.#wake?.());
+      if (dirty) {
+        this.#dirty = dirty;
+        this.#resources.defer('dirty', () => dirty.kill()); // a no-op kill once it has exited; removes its socket dir
+      }
       this.#openResources();
       if (this.#identity) {
         handOverLogFiles([settings.errorLogfile, settings.accessLogfile ?? '-'], this.#identity);
@@ -335,7 +344,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#enforceDeadlines();
       if (this.#stopping) {
         const overdue = this.#stopDeadline.overdue(this.#workers.alive(), this.#log, (r) => this.#kill(r, 'SIGKILL'), this.#ports.now());
-        if (this.#workers.aliveCount() === 0 || overdue) break;
+        if ((this.#workers.aliveCount() === 0 && !this.#dirty?.alive) || overdue) break;
       } else {
         this.#murderHung();
         this.#manage();
@@ -573,6 +582,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       }
     }
     await runHook(this.#hooks, 'onReload', this.#log, this.#view());
+    this.#dirty?.reload(this.#config.settings);
     // A reload in progress is superseded: its workers stop, a fresh generation starts.
     const { generation, superseded } = this.#workers.beginReload();
     for (const r of superseded) this.#stopWorker(r, false, 'reload');
@@ -655,6 +665,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     // Unix socket files are removed at exit; an inherited (systemd) socket lives on in systemd.
     // After a USR2 hand-over the sockets belong to the new master: leave them open.
     if (!this.#handedOver) closeListeners(this.#listeners, { keepPaths: true });
+    this.#dirty?.stop(graceful);
     for (const r of this.#workers.toStop(graceful)) this.#stopWorker(r, graceful, this.#haltError ? 'halt' : 'shutdown');
     if (!this.#isReady && !this.#haltError)
       this.#rejectReady(new TsgunError('TSGUN_ERR_ALREADY_CLOSED', 'stopped before workers were ready'));
@@ -844,6 +855,11 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     this.#stopWorker(r, true, 'killed');
     this.#wake?.();
     return true;
+  }
+
+  /** The dirty pool, when --dirty-workers is set (ctl dirty, /metrics). */
+  get dirty(): DirtyPool | undefined {
+    return this.#dirty;
   }
 
   /** The error that halted the master, if any (the CLI prints it and exits with its code). */

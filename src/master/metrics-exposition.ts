@@ -8,6 +8,8 @@
 import { AggregatorRegistry, Counter, Gauge, Registry, type PrometheusContentType } from 'prom-client';
 import { DURATION_BUCKETS, QUEUE_BUCKETS, STATUS_CLASSES, type HistogramSnapshot } from '../ipc/stats-snapshot.js';
 import type { MasterStatus, WorkerSnapshot } from '../control/protocol.js';
+import { dirtyMetricsJson } from '../dirty/views.js';
+import type { DirtyView } from '../dirty/pool.js';
 import { RESTART_REASONS, emptyTotals, histogramCount, type CounterTotals, type PoolMetrics } from './metrics-pool.js';
 
 export interface MetricsSource {
@@ -16,6 +18,8 @@ export interface MetricsSource {
   workerSnapshots(): WorkerSnapshot[];
   /** Lines the master's own error log could not write. */
   masterLogDropped?(): number;
+  /** The dirty pool, when there is one (src/dirty/views.ts). */
+  readonly dirty?: { view(): DirtyView } | undefined;
 }
 
 interface JsonValue {
@@ -267,6 +271,7 @@ export class MetricsExposition {
       }
       inputs.push(totalsToJson(t, stats?.inFlight ?? 0));
     }
+    inputs.push(dirtyMetricsJson(this.#source.dirty?.view()));
     const pooled = AggregatorRegistry.aggregate<PrometheusContentType>(inputs);
     return Registry.merge([this.#master, pooled]).metrics();
   }

@@ -145,6 +145,19 @@ describe('examples/', () => {
         socket.disconnect();
       }
     }
+  });
+
+  it('dirty/: the prime sieve runs in a dirty worker while the HTTP worker answers (README command)', async () => {
+    const tsgun = await serve(['examples/dirty/app.js', '-k', 'async', '--no-control-socket', '--dirty-app', 'examples/dirty/primes.js:PrimeSieve', '--dirty-workers', '2']);
+    const sieve = request(`${tsgun.url}/primes?n=20000000`, { timeoutMs: 20_000 });
+    expect((await request(`${tsgun.url}/`)).body).toMatch(/^Hello from HTTP worker/);
+    const counted = await sieve;
+    expect(counted.status).toBe(200);
+    expect(JSON.parse(counted.body)).toMatchObject({ n: 20_000_000, primes: 1_270_607 });
+    expect(JSON.parse((await request(`${tsgun.url}/primes?n=100`)).body)).toMatchObject({ primes: 25 });
+    const bad = await request(`${tsgun.url}/primes?n=-1`);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ error: 'TSGUN_ERR_DIRTY_TASK' });
     expect((await tsgun.stop()).code).toBe(0);
   });
 

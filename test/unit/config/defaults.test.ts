@@ -19,6 +19,12 @@ const EXPECTED_DEFAULTS = {
   maxRequestsJitter: 0,
   maxQueueTime: 0,
   maxWorkerMemory: 0,
+  // Dirty workers (docs/dirty-workers.md).
+  dirtyApps: [],
+  dirtyWorkers: 0,
+  dirtyTimeout: 300,
+  dirtyGracefulTimeout: 30,
+  dirtyMaxQueue: 1024,
   limitRequestLine: 4094,
   limitRequestFields: 100,
   limitRequestFieldSize: 8190,

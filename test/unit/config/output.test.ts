@@ -57,7 +57,7 @@ describe('settingsMarkdown', () => {
 
   it('groups settings by section, in table order', () => {
     const headings = [...markdown.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    expect(headings).toEqual(['Config file', 'Server socket', 'Worker processes', 'HTTP limits', 'Logging', 'Process', 'Config', 'Hooks']);
+    expect(headings).toEqual(['Config file', 'Server socket', 'Worker processes', 'Dirty workers', 'HTTP limits', 'Logging', 'Process', 'Config', 'Hooks']);
   });
 
   it('matches the committed docs/settings.md (regenerate: node dist/scripts/gen-settings-doc.js)', async () => {
