@@ -98,6 +98,8 @@ export class RequestParser extends ParserBase {
   readonly #fieldSizeLimit: number;
   /** Bytes (CRLFs included) of the last field so far, for folds joined onto it. */
   #lastFieldSize = 0;
+  /** The last field was dropped (`--header-map drop`): its folds are dropped too. */
+  #lastFieldDropped = false;
   readonly #fieldCountLimit: number;
   /** Largest body accepted (bytes); 0 = no limit. */
   readonly #bodyLimit: number;
@@ -243,21 +245,24 @@ export class RequestParser extends ParserBase {
     if (err !== null) {
       if (err !== ERR.obsFold || !this.#permitObsFold) throw err;
       // RFC 9112 §5.2: replace the fold with one SP; a fold with no field before it stays an error.
-      if (at === 0) throw err;
+      if (this.#fieldCount === 0) throw err;
       // The folded field is one field: its lines add up against the size limit (gunicorn's rule).
       this.#lastFieldSize += line.length + 2;
       if (this.#fieldSizeLimit !== 0 && this.#lastFieldSize > this.#fieldSizeLimit) throw tooLong;
       const folded = trimOws(line);
-      if (folded !== '') fields[at - 1] = `${fields[at - 1] as string} ${folded}`;
+      // The continuation of a dropped field goes with it, never onto the field kept before it.
+      if (folded !== '' && !this.#lastFieldDropped) fields[at - 1] = `${fields[at - 1] as string} ${folded}`;
       return;
     }
     if (this.#fieldCountLimit !== 0 && this.#fieldCount >= this.#fieldCountLimit) throw tooMany;
     this.#fieldCount++;
     this.#lastFieldSize = line.length + 2;
+    this.#lastFieldDropped = false;
     const name = fields[at] as string;
     if (this.#headerMap !== 'dangerous' && name.indexOf('_') !== -1) {
       if (this.#headerMap === 'refuse') throw ERR.underscoreHeader;
       fields.length = at; // drop: `X_Forwarded_For` can never pass for `X-Forwarded-For`
+      this.#lastFieldDropped = true;
     }
   }
 

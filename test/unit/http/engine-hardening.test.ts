@@ -70,6 +70,14 @@ describe('obsolete line folding and --header-map', () => {
     expect(JSON.parse(res?.body ?? '{}').h).toEqual(['Host', 'x', 'X-F', 'a b c']);
   });
 
+  it('drops the folded continuation of a dropped header with it', async () => {
+    server = await harness.start(show, { permitObsoleteFolding: true });
+    const c = await connect();
+    c.write('GET / HTTP/1.1\r\nHost: x\r\nX-Real-Ip: 192.0.2.1\r\nX_Real_Ip: a\r\n 198.51.100.7\r\nX-B: 1\r\n\r\n');
+    const [res] = await c.responses(1);
+    expect(JSON.parse(res?.body ?? '{}').h).toEqual(['Host', 'x', 'X-Real-Ip', '192.0.2.1', 'X-B', '1']);
+  });
+
   it('drops underscore headers and trailers by default', async () => {
     server = await harness.start(consumeAndShow);
     const c = await connect();
