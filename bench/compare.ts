@@ -19,16 +19,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runAutocannon, type LoadSpec, type Measured } from '../src/cli/bench-load.js';
-import { cpuSeconds, rssBytes } from '../src/cli/bench-proc.js';
-import { freePort, startServer, stopAllServers, stopServersOnSignal, type RunningServer } from '../src/cli/bench-server.js';
-import { fmtCpu, fmtDuration, fmtMs, fmtRps, markdownTable } from '../src/cli/bench-table.js';
-import type { WorkerClass } from '../src/cli/bench-theory.js';
+import { runAutocannon, type LoadSpec, type Measured } from '../src/bench/load.js';
+import { cpuSeconds, rssBytes } from '../src/bench/proc.js';
+import { freePort, startServer, stopAllServers, stopServersOnSignal, type RunningServer } from '../src/bench/server.js';
+import { fmtCpu, fmtDuration, fmtMs, fmtRps, markdownTable } from '../src/bench/table.js';
+import type { WorkerClass } from '../src/bench/theory.js';
 import { HANDLERS, type Mode, type ServerKind } from './lib/cases.js';
 import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { gunicornInstalled, ROOT, serverSpec } from './lib/servers.js';
-import { runWrk, wrkInstalled } from '../src/cli/bench-wrk.js';
+import { runWrk, wrkInstalled } from '../src/bench/wrk.js';
 import { HELLO_N, SLEEP_N, handlerTimes, renderSweep, runSweep, type SweepRow, type SyncServer } from './sync-sweep.js';
 
 const { values: opts } = parseArgs({

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { markdownTable } from '../src/cli/bench-table.js';
+import { markdownTable } from '../src/bench/table.js';
 import { cores, cpuModel } from './lib/machine.js';
 import { ROOT } from './lib/servers.js';
 

@@ -12,10 +12,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { LoadSpec, Measured } from '../src/cli/bench-load.js';
-import { freePort, startServer, type RunningServer, type ServerSpec } from '../src/cli/bench-server.js';
-import { fmtMs, fmtRps, markdownTable } from '../src/cli/bench-table.js';
-import { runWrk } from '../src/cli/bench-wrk.js';
+import type { LoadSpec, Measured } from '../src/bench/load.js';
+import { freePort, startServer, type RunningServer, type ServerSpec } from '../src/bench/server.js';
+import { fmtMs, fmtRps, markdownTable } from '../src/bench/table.js';
+import { runWrk } from '../src/bench/wrk.js';
 import { HANDLERS } from './lib/cases.js';
 import { serverSpec } from './lib/servers.js';
 

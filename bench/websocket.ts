@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { markdownTable } from '../src/cli/bench-table.js';
+import { markdownTable } from '../src/bench/table.js';
 import { ControlClient } from '../src/ctl/client.js';
 import type { WorkerSnapshot } from '../src/control/protocol.js';
 import { ROOT } from './lib/servers.js';
