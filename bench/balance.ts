@@ -68,7 +68,8 @@ const work: Record<Case['handler'], WorkKind> = { 'sleep-async': 'wait-async', '
 
 function spec(c: Case, port: number): ServerSpec {
   const h = HANDLERS[c.handler];
-  if (c.server === 'tsgun') return tsgunServer({ app: h.app, workers: c.workers, workerClass: c.workerClass, port, readyPath: h.path, cwd: ROOT });
+  if (c.server === 'tsgun')
+    return tsgunServer({ app: h.app, workers: c.workers, workerClass: c.workerClass, port, readyPath: h.path, cwd: ROOT });
   return serverSpec({ server: c.server, workerClass: 'async', workers: c.workers, handler: c.handler, runs: [] }, port);
 }
 
@@ -93,7 +94,15 @@ async function measure(c: Case, mode: Mode, server: RunningServer): Promise<Resu
   const m = useWrk ? await runWrk(load, server.parties) : await runAutocannon(load, server.parties);
   // The baselines behave like async workers, but a blocked loop still holds one request.
   const cls = c.server === 'tsgun' ? c.workerClass : 'async';
-  const theory = theoreticalRps({ work: work[c.handler], handlerMs: HANDLER_MS, workers: c.workers, workerClass: cls, connections: c.connections, cores: cores() }) ?? 0;
+  const theory =
+    theoreticalRps({
+      work: work[c.handler],
+      handlerMs: HANDLER_MS,
+      workers: c.workers,
+      workerClass: cls,
+      connections: c.connections,
+      cores: cores(),
+    }) ?? 0;
   return { c, mode, tool: useWrk ? 'wrk' : 'autocannon', m, theory, shares: summarizeShares(m.load.shares, server.parties.workers()) };
 }
 
@@ -102,18 +111,40 @@ const ok = (pass: boolean): string => (pass ? 'yes' : '**no**');
 function balanceTable(results: readonly Result[]): string {
   return markdownTable(
     [
-      { title: 'server' }, { title: 'handler' }, { title: 'conn' }, { title: 'tool' },
-      { title: 'req/s', align: 'right' }, { title: 'theory', align: 'right' }, { title: 'eff.', align: 'right' }, { title: '≥93%' },
-      { title: 'p99 ms', align: 'right' }, { title: '≤40 ms' }, { title: 'errors', align: 'right' },
-      { title: 'shares max/min' }, { title: '≤1.2×' }, { title: 'requests per worker' }, { title: 'CPU % cli/mst/wrk/oth' },
+      { title: 'server' },
+      { title: 'handler' },
+      { title: 'conn' },
+      { title: 'tool' },
+      { title: 'req/s', align: 'right' },
+      { title: 'theory', align: 'right' },
+      { title: 'eff.', align: 'right' },
+      { title: '≥93%' },
+      { title: 'p99 ms', align: 'right' },
+      { title: '≤40 ms' },
+      { title: 'errors', align: 'right' },
+      { title: 'shares max/min' },
+      { title: '≤1.2×' },
+      { title: 'requests per worker' },
+      { title: 'CPU % cli/mst/wrk/oth' },
     ],
     results.map((r) => {
       const eff = r.m.load.rps / r.theory;
       return [
-        label(r.c), r.c.handler, r.mode, r.tool,
-        fmtRps(r.m.load.rps), fmtRps(r.theory), fmtRatio(eff), ok(eff >= TARGET_EFF),
-        fmtMs(r.m.load.p99Ms), ok(r.m.load.p99Ms <= 4 * HANDLER_MS), String(r.m.load.errors),
-        fmtShareRatio(r.shares.ratio), ok(r.shares.ratio <= TARGET_SHARE), fmtCounts(r.shares), fmtCpu(r.m.cpu),
+        label(r.c),
+        r.c.handler,
+        r.mode,
+        r.tool,
+        fmtRps(r.m.load.rps),
+        fmtRps(r.theory),
+        fmtRatio(eff),
+        ok(eff >= TARGET_EFF),
+        fmtMs(r.m.load.p99Ms),
+        ok(r.m.load.p99Ms <= 4 * HANDLER_MS),
+        String(r.m.load.errors),
+        fmtShareRatio(r.shares.ratio),
+        ok(r.shares.ratio <= TARGET_SHARE),
+        fmtCounts(r.shares),
+        fmtCpu(r.m.cpu),
       ];
     }),
   );
@@ -122,15 +153,32 @@ function balanceTable(results: readonly Result[]): string {
 function scalingTable(results: readonly Result[]): string {
   return markdownTable(
     [
-      { title: 'handler' }, { title: 'N', align: 'right' }, { title: 'c', align: 'right' },
-      { title: 'req/s', align: 'right' }, { title: 'N/t', align: 'right' }, { title: 'eff.', align: 'right' }, { title: '≥93%' },
-      { title: 'p50 ms', align: 'right' }, { title: 'p99 ms', align: 'right' }, { title: 'shares max/min' }, { title: 'CPU % cli/mst/wrk/oth' },
+      { title: 'handler' },
+      { title: 'N', align: 'right' },
+      { title: 'c', align: 'right' },
+      { title: 'req/s', align: 'right' },
+      { title: 'N/t', align: 'right' },
+      { title: 'eff.', align: 'right' },
+      { title: '≥93%' },
+      { title: 'p50 ms', align: 'right' },
+      { title: 'p99 ms', align: 'right' },
+      { title: 'shares max/min' },
+      { title: 'CPU % cli/mst/wrk/oth' },
     ],
     results.map((r) => {
       const eff = r.m.load.rps / r.theory;
       return [
-        r.c.handler, String(r.c.workers), String(r.c.connections), fmtRps(r.m.load.rps), fmtRps(r.theory), fmtRatio(eff), ok(eff >= TARGET_EFF),
-        fmtMs(r.m.load.p50Ms), fmtMs(r.m.load.p99Ms), fmtShareRatio(r.shares.ratio), fmtCpu(r.m.cpu),
+        r.c.handler,
+        String(r.c.workers),
+        String(r.c.connections),
+        fmtRps(r.m.load.rps),
+        fmtRps(r.theory),
+        fmtRatio(eff),
+        ok(eff >= TARGET_EFF),
+        fmtMs(r.m.load.p50Ms),
+        fmtMs(r.m.load.p99Ms),
+        fmtShareRatio(r.shares.ratio),
+        fmtCpu(r.m.cpu),
       ];
     }),
   );
@@ -161,21 +209,44 @@ async function main(): Promise<void> {
   const both: readonly Mode[] = ['keep-alive', 'close'];
   const balance: Case[] = [
     ...(['sync', 'async'] as const).flatMap((workerClass) =>
-      handlers.map((handler) => ({ server: 'tsgun' as const, workerClass, handler, workers: 8, connections: 16, modes: both, durationS: DURATION })),
+      handlers.map((handler) => ({
+        server: 'tsgun' as const,
+        workerClass,
+        handler,
+        workers: 8,
+        connections: 16,
+        modes: both,
+        durationS: DURATION,
+      })),
     ),
     ...(['cluster-rr', 'cluster-none'] as const).map((server) => ({
-      server, workerClass: 'async' as const, handler: 'sleep-blocking' as const, workers: 8, connections: 16, modes: both, durationS: DURATION,
+      server,
+      workerClass: 'async' as const,
+      handler: 'sleep-blocking' as const,
+      workers: 8,
+      connections: 16,
+      modes: both,
+      durationS: DURATION,
     })),
   ];
   const scaling: Case[] = handlers.flatMap((handler) =>
     [1, 2, 4, 8, 16, 32].map((workers) => ({
-      server: 'tsgun' as const, workerClass: 'sync' as const, handler, workers, connections: Math.max(16, 2 * workers), modes: ['keep-alive'] as const, durationS: SCALE_DURATION,
+      server: 'tsgun' as const,
+      workerClass: 'sync' as const,
+      handler,
+      workers,
+      connections: Math.max(16, 2 * workers),
+      modes: ['keep-alive'] as const,
+      durationS: SCALE_DURATION,
     })),
   );
   const steps = [...balance, ...scaling].reduce((n, c) => n + c.modes.length, 0);
   const estimate = [...balance, ...scaling].reduce((s, c) => s + c.modes.length * (WARMUP + c.durationS + 1.5) + 1.5, 0);
-  process.stderr.write(`bench:balance: ${steps} runs (${DURATION} s balance, ${SCALE_DURATION} s scaling), about ${fmtDuration(estimate)}\n`);
-  if (!HAS_WRK) process.stderr.write('note: wrk not installed: Connection: close runs use autocannon, whose close handling is unreliable\n');
+  process.stderr.write(
+    `bench:balance: ${steps} runs (${DURATION} s balance, ${SCALE_DURATION} s scaling), about ${fmtDuration(estimate)}\n`,
+  );
+  if (!HAS_WRK)
+    process.stderr.write('note: wrk not installed: Connection: close runs use autocannon, whose close handling is unreliable\n');
   stopServersOnSignal();
   const progress = new Progress(steps, estimate);
   let balanceResults: Result[];
@@ -186,7 +257,9 @@ async function main(): Promise<void> {
   } finally {
     await stopAllServers();
   }
-  const tools = Object.entries(toolVersions()).map(([k, v]) => `${k} ${v}`).join(', ');
+  const tools = Object.entries(toolVersions())
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const text = [
     `## Balance: 8 workers, 10 ms handler, c=16 (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
     '',

@@ -48,16 +48,38 @@ interface Result {
   readonly extra?: unknown;
 }
 
-type Kind = { readonly server: 'tsgun'; readonly workerClass: 'sync' | 'async'; readonly extraArgs?: readonly string[] } | { readonly server: 'gunicorn' };
+type Kind =
+  | { readonly server: 'tsgun'; readonly workerClass: 'sync' | 'async'; readonly extraArgs?: readonly string[] }
+  | { readonly server: 'gunicorn' };
 
 function spec(kind: Kind, workers: number, port: number, readyPath: string): ServerSpec {
   if (kind.server === 'tsgun') {
-    return tsgunServer({ app: APP, workers, workerClass: kind.workerClass, port, readyPath, cwd: ROOT, ...(kind.extraArgs ? { extraArgs: kind.extraArgs } : {}) });
+    return tsgunServer({
+      app: APP,
+      workers,
+      workerClass: kind.workerClass,
+      port,
+      readyPath,
+      cwd: ROOT,
+      ...(kind.extraArgs ? { extraArgs: kind.extraArgs } : {}),
+    });
   }
   return {
     label: `gunicorn ×${workers}`,
     command: 'gunicorn',
-    args: ['-w', String(workers), '-b', `127.0.0.1:${port}`, '--chdir', `${ROOT}bench/baselines`, '--log-level', 'warning', '--backlog', '2048', 'wsgi_classic:app'],
+    args: [
+      '-w',
+      String(workers),
+      '-b',
+      `127.0.0.1:${port}`,
+      '--chdir',
+      `${ROOT}bench/baselines`,
+      '--log-level',
+      'warning',
+      '--backlog',
+      '2048',
+      'wsgi_classic:app',
+    ],
     workers,
     port,
     readyPath,
@@ -65,7 +87,10 @@ function spec(kind: Kind, workers: number, port: number, readyPath: string): Ser
   };
 }
 
-async function withServer<T>(s: (port: number) => ServerSpec, run: (url: string, server: Awaited<ReturnType<typeof startServer>>) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  s: (port: number) => ServerSpec,
+  run: (url: string, server: Awaited<ReturnType<typeof startServer>>) => Promise<T>,
+): Promise<T> {
   const port = await freePort();
   const server = await startServer(s(port));
   try {
@@ -76,7 +101,13 @@ async function withServer<T>(s: (port: number) => ServerSpec, run: (url: string,
 }
 
 function pctRow(m: WrkPercentiles): Record<string, string> {
-  return { 'req/s': fmtRps(m.rps), 'p50 ms': fmtMs(m.p50Ms), 'p95 ms': fmtMs(m.p95Ms), 'p99 ms': fmtMs(m.p99Ms), errors: String(m.errors + m.non2xx) };
+  return {
+    'req/s': fmtRps(m.rps),
+    'p50 ms': fmtMs(m.p50Ms),
+    'p95 ms': fmtMs(m.p95Ms),
+    'p99 ms': fmtMs(m.p99Ms),
+    errors: String(m.errors + m.non2xx),
+  };
 }
 
 const PCT_COLUMNS = ['req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'];
@@ -91,7 +122,10 @@ async function sweep(
   const rows: Row[] = [];
   for (const c of cases) {
     progress.step(`${c.series} x=${c.x}`, cost);
-    const m = await withServer((port) => spec(c.kind, c.workers, port, c.path), (url) => runWrkPercentiles(`${url}${c.path}`, c.connections, durationS));
+    const m = await withServer(
+      (port) => spec(c.kind, c.workers, port, c.path),
+      (url) => runWrkPercentiles(`${url}${c.path}`, c.connections, durationS),
+    );
     rows.push({ series: c.series, x: c.x, cells: { workers: String(c.workers), c: String(c.connections), ...pctRow(m) }, y: m.rps });
   }
   return rows;
@@ -120,7 +154,13 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
       for (const [series, server, tool] of kinds) {
         for (const workers of [1, 2, 4]) {
           progress.step(`${series} ×${workers}`, d + 3);
-          const group = { server: server === 'gunicorn' ? 'gunicorn' : 'tsgun', workerClass: server === 'tsgun-async' ? 'async' : 'sync', workers, handler: 'hello', runs: [] } as const;
+          const group = {
+            server: server === 'gunicorn' ? 'gunicorn' : 'tsgun',
+            workerClass: server === 'tsgun-async' ? 'async' : 'sync',
+            workers,
+            handler: 'hello',
+            runs: [],
+          } as const;
           const m: Measured = await withServer(
             (port) => serverSpec(group, port),
             (url, s) => {
@@ -132,7 +172,12 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
             series,
             x: workers,
             y: m.load.rps,
-            cells: { workers: String(workers), 'req/s': fmtRps(m.load.rps), 'p99 ms': fmtMs(m.load.p99Ms), 'CPU % client/master/workers/others': fmtCpu(m.cpu) },
+            cells: {
+              workers: String(workers),
+              'req/s': fmtRps(m.load.rps),
+              'p99 ms': fmtMs(m.load.p99Ms),
+              'CPU % client/master/workers/others': fmtCpu(m.cpu),
+            },
           });
         }
       }
@@ -153,7 +198,9 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
       const ns = [1, 2, 4, 8];
       const cases = [
         ...ns.map((n) => ({ series: 'tsgun sync', kind: TSGUN_SYNC, workers: n, x: n, path: '/sleep?ms=10', connections: 2 * n })),
-        ...(hasGunicorn ? ns.map((n) => ({ series: 'gunicorn sync', kind: GUNICORN, workers: n, x: n, path: '/sleep?ms=10', connections: 2 * n })) : []),
+        ...(hasGunicorn
+          ? ns.map((n) => ({ series: 'gunicorn sync', kind: GUNICORN, workers: n, x: n, path: '/sleep?ms=10', connections: 2 * n }))
+          : []),
       ];
       const rows = await sweep(progress, cases, d, d + 3);
       return {
@@ -162,7 +209,13 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
         yLabel: 'req/s',
         columns: ['workers', 'c', ...PCT_COLUMNS],
         rows,
-        theory: [line('N/t', ns.map((n) => [n, n / 0.01]), 6)],
+        theory: [
+          line(
+            'N/t',
+            ns.map((n) => [n, n / 0.01]),
+            6,
+          ),
+        ],
         notes: ['c = 2N (every worker always has a request waiting); theory N / 10 ms.'],
       };
     },
@@ -173,7 +226,9 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
       const c = 200;
       const cases = [
         ...[4, 8, 16].map((n) => ({ series: 'tsgun sync', kind: TSGUN_SYNC, workers: n, x: n, path: '/django', connections: c })),
-        ...(hasGunicorn ? [4, 8, 16].map((n) => ({ series: 'gunicorn sync', kind: GUNICORN, workers: n, x: n, path: '/django', connections: c })) : []),
+        ...(hasGunicorn
+          ? [4, 8, 16].map((n) => ({ series: 'gunicorn sync', kind: GUNICORN, workers: n, x: n, path: '/django', connections: c }))
+          : []),
         { series: 'tsgun async', kind: TSGUN_ASYNC, workers: 2, x: 2, path: '/django', connections: c },
       ];
       const rows = await sweep(progress, cases, d, d + 3);
@@ -184,8 +239,26 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
         yLabel: 'req/s',
         columns: ['workers', 'c', ...PCT_COLUMNS],
         rows,
-        theory: [line('sync N/52 ms', xs.map((n) => [n, n / 0.052]), 5), line('target 1200', xs.map((n) => [n, 1200]), 6), line('cores / 2 ms CPU', xs.map((n) => [n, cores() / 0.002]), 3)],
-        notes: ['Target 1200 req/s. Theory: sync N/52 ms; async min(c/52 ms, cores/2 ms CPU) — 2 cores of 2 ms CPU cap it at 1000 req/s before anything else.'],
+        theory: [
+          line(
+            'sync N/52 ms',
+            xs.map((n) => [n, n / 0.052]),
+            5,
+          ),
+          line(
+            'target 1200',
+            xs.map((n) => [n, 1200]),
+            6,
+          ),
+          line(
+            'cores / 2 ms CPU',
+            xs.map((n) => [n, cores() / 0.002]),
+            3,
+          ),
+        ],
+        notes: [
+          'Target 1200 req/s. Theory: sync N/52 ms; async min(c/52 ms, cores/2 ms CPU) — 2 cores of 2 ms CPU cap it at 1000 req/s before anything else.',
+        ],
       };
     },
   },
@@ -194,9 +267,32 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
     async run(progress, d) {
       const cs = [4, 8, 16];
       const cases = [
-        ...cs.map((c) => ({ series: 'tsgun sync ×4, email in the request', kind: TSGUN_SYNC, workers: 4, x: c, path: '/email-inline', connections: c })),
-        ...(hasGunicorn ? cs.map((c) => ({ series: 'gunicorn sync ×4, email in the request', kind: GUNICORN, workers: 4, x: c, path: '/email-inline', connections: c })) : []),
-        ...cs.map((c) => ({ series: 'tsgun async ×2, email after the response', kind: TSGUN_ASYNC, workers: 2, x: c, path: '/email-after', connections: c })),
+        ...cs.map((c) => ({
+          series: 'tsgun sync ×4, email in the request',
+          kind: TSGUN_SYNC,
+          workers: 4,
+          x: c,
+          path: '/email-inline',
+          connections: c,
+        })),
+        ...(hasGunicorn
+          ? cs.map((c) => ({
+              series: 'gunicorn sync ×4, email in the request',
+              kind: GUNICORN,
+              workers: 4,
+              x: c,
+              path: '/email-inline',
+              connections: c,
+            }))
+          : []),
+        ...cs.map((c) => ({
+          series: 'tsgun async ×2, email after the response',
+          kind: TSGUN_ASYNC,
+          workers: 2,
+          x: c,
+          path: '/email-after',
+          connections: c,
+        })),
       ];
       const rows = await sweep(progress, cases, Math.max(d, 4), Math.max(d, 4) + 3);
       return {
@@ -205,8 +301,16 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
         yLabel: 'req/s',
         columns: ['workers', 'c', ...PCT_COLUMNS],
         rows,
-        theory: [line('in the request: min(c, 4)/0.5 s', cs.map((c) => [c, Math.min(c, 4) / 0.5]), 6)],
-        notes: ['In the request every response waits 500 ms and 4 workers cap it at 8 req/s; after the response the client gets its answer at once.'],
+        theory: [
+          line(
+            'in the request: min(c, 4)/0.5 s',
+            cs.map((c) => [c, Math.min(c, 4) / 0.5]),
+            6,
+          ),
+        ],
+        notes: [
+          'In the request every response waits 500 ms and 4 workers cap it at 8 req/s; after the response the client gets its answer at once.',
+        ],
       };
     },
   },
@@ -216,7 +320,9 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
       const c = 64;
       const cases = [
         ...[2, 4, 8].map((n) => ({ series: 'prefork: tsgun sync', kind: TSGUN_SYNC, workers: n, x: n, path: '/mixed', connections: c })),
-        ...(hasGunicorn ? [2, 4, 8].map((n) => ({ series: 'prefork: gunicorn sync', kind: GUNICORN, workers: n, x: n, path: '/mixed', connections: c })) : []),
+        ...(hasGunicorn
+          ? [2, 4, 8].map((n) => ({ series: 'prefork: gunicorn sync', kind: GUNICORN, workers: n, x: n, path: '/mixed', connections: c }))
+          : []),
         { series: 'event loop: tsgun async ×1', kind: TSGUN_ASYNC, workers: 1, x: 1, path: '/mixed', connections: c },
         { series: 'both: tsgun async × cores', kind: TSGUN_ASYNC, workers: cores(), x: cores(), path: '/mixed', connections: c },
       ];
@@ -228,8 +334,21 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
         yLabel: 'req/s',
         columns: ['workers', 'c', ...PCT_COLUMNS],
         rows,
-        theory: [line('prefork N/25 ms', xs.map((n) => [n, n / 0.025]), 5), line('CPU: min(N, cores)/5 ms', xs.map((n) => [n, Math.min(n, cores()) / 0.005]), 6)],
-        notes: ['Prefork follows N/25 ms until the cores (cores/5 ms = 400 req/s here); one event loop overlaps the waits but has one core; async × cores has both.'],
+        theory: [
+          line(
+            'prefork N/25 ms',
+            xs.map((n) => [n, n / 0.025]),
+            5,
+          ),
+          line(
+            'CPU: min(N, cores)/5 ms',
+            xs.map((n) => [n, Math.min(n, cores()) / 0.005]),
+            6,
+          ),
+        ],
+        notes: [
+          'Prefork follows N/25 ms until the cores (cores/5 ms = 400 req/s here); one event loop overlaps the waits but has one core; async × cores has both.',
+        ],
       };
     },
   },
@@ -251,12 +370,21 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
       const perServer: Record<string, Bin[]> = {};
       for (const [series, kind] of kinds) {
         progress.step(series, totalS + 8);
-        const samples = await withServer((port) => spec(kind, 2, port, '/sleep?ms=1'), (url) => runOpenLoop(`${url}/sleep?ms=20`, phases, 5000));
+        const samples = await withServer(
+          (port) => spec(kind, 2, port, '/sleep?ms=1'),
+          (url) => runOpenLoop(`${url}/sleep?ms=20`, phases, 5000),
+        );
         const b = bins(samples, 0.5, totalS);
         perServer[series] = b;
-        for (const [phase, from, to] of [['10× capacity', 0, d], ['0.5× capacity', d, totalS]] as const) {
+        for (const [phase, from, to] of [
+          ['10× capacity', 0, d],
+          ['0.5× capacity', d, totalS],
+        ] as const) {
           const mine = samples.filter((s) => s.sentAtS >= from && s.sentAtS < to);
-          const ok = mine.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.latencyMs).sort((a, b2) => a - b2);
+          const ok = mine
+            .filter((s) => s.status >= 200 && s.status < 300)
+            .map((s) => s.latencyMs)
+            .sort((a, b2) => a - b2);
           const share = (n: number): string => `${Math.round((n / Math.max(1, mine.length)) * 100)}%`;
           rows.push({
             series,
@@ -281,7 +409,13 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
         yLabel: 'p99 of 2xx, ms',
         columns: ['phase', 'sent', '2xx', '503', 'timeout/error', 'admitted p50 ms', 'admitted p99 ms'],
         rows,
-        theory: [line('bound + t = 120 ms', xs.map((x) => [x, 120]), 6)],
+        theory: [
+          line(
+            'bound + t = 120 ms',
+            xs.map((x) => [x, 120]),
+            6,
+          ),
+        ],
         notes: [
           `Open loop: 1000 req/s for ${d} s, then 50 req/s for ${d} s, one connection per request, 5 s client timeout, X-Request-Start stamped by the client as nginx would.`,
           'Capacity: 2 sync workers × 20 ms = 100 req/s.',
@@ -294,10 +428,18 @@ const PROFILES: Record<string, { readonly steps: number; run(progress: Progress,
 
 function chart(r: Result): string {
   const names = [...new Set(r.rows.map((row) => row.series))];
-  const series: Series[] = names.map((name, i) => ({ name, color: PALETTE[i % PALETTE.length] as string, points: r.rows.filter((row) => row.series === name).map((row) => [row.x, row.y] as const) }));
+  const series: Series[] = names.map((name, i) => ({
+    name,
+    color: PALETTE[i % PALETTE.length] as string,
+    points: r.rows.filter((row) => row.series === name).map((row) => [row.x, row.y] as const),
+  }));
   const extra = r.extra as Record<string, Bin[]> | undefined;
   const measured: Series[] = extra
-    ? Object.entries(extra).map(([name, b], i) => ({ name, color: PALETTE[i % PALETTE.length] as string, points: b.filter((x) => x.ok > 0).map((x) => [x.fromS, x.okP99Ms] as const) }))
+    ? Object.entries(extra).map(([name, b], i) => ({
+        name,
+        color: PALETTE[i % PALETTE.length] as string,
+        points: b.filter((x) => x.ok > 0).map((x) => [x.fromS, x.okP99Ms] as const),
+      }))
     : series;
   const xs = [...new Set([...measured, ...r.theory].flatMap((s) => s.points.map(([x]) => x)))].sort((a, b) => a - b);
   return renderChart({ title: r.title, xLabel: r.xLabel, yLabel: r.yLabel, xValues: xs, series: [...measured, ...r.theory] });
@@ -308,7 +450,9 @@ function markdown(name: string, r: Result, d: number): string {
     [{ title: 'server' }, ...r.columns.map((c) => ({ title: c, align: c === 'phase' ? ('left' as const) : ('right' as const) }))],
     r.rows.map((row) => [row.series, ...r.columns.map((c) => row.cells[c] ?? '')]),
   );
-  const tools = Object.entries(toolVersions()).map(([k, v]) => `${k} ${v}`).join(', ');
+  const tools = Object.entries(toolVersions())
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return [
     `# Classic profile: ${name}`,
     '',
@@ -335,7 +479,10 @@ async function main(): Promise<void> {
   try {
     const result = await profile.run(progress, d);
     mkdirSync(OUT, { recursive: true });
-    writeFileSync(`${OUT}/classic-${name}.json`, `${JSON.stringify({ profile: name, durationS: d, cores: cores(), node: process.version, ...result }, null, 2)}\n`);
+    writeFileSync(
+      `${OUT}/classic-${name}.json`,
+      `${JSON.stringify({ profile: name, durationS: d, cores: cores(), node: process.version, ...result }, null, 2)}\n`,
+    );
     writeFileSync(`${OUT}/classic-${name}.svg`, chart(result));
     const md = markdown(name, result, d);
     writeFileSync(`${OUT}/classic-${name}.md`, md);

@@ -86,7 +86,14 @@ function start(c: Contender, port: number): Promise<RunningServer> {
 }
 
 function load(server: RunningServer, mode: Mode): Promise<Measured> {
-  const spec: LoadSpec = { url: `${server.url}${HANDLERS.hello.path}`, connections: CONNECTIONS, durationS: DURATION, warmupS: 0.5, close: mode === 'close', timeoutS: 10 };
+  const spec: LoadSpec = {
+    url: `${server.url}${HANDLERS.hello.path}`,
+    connections: CONNECTIONS,
+    durationS: DURATION,
+    warmupS: 0.5,
+    close: mode === 'close',
+    timeoutS: 10,
+  };
   return HAS_WRK ? runWrk(spec, server.parties) : runAutocannon(spec, server.parties);
 }
 
@@ -145,7 +152,9 @@ async function syncSweep(outDir: string): Promise<string> {
     writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
   }
   if (saved.rows.length === 0) return '';
-  const tools = Object.entries(toolVersions()).map(([k, v]) => `${k} ${v}`).join(', ');
+  const tools = Object.entries(toolVersions())
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return [
     `## Sync sweep (issue 12), last part measured ${saved.at ?? '—'} UTC`,
     '',
@@ -180,7 +189,9 @@ async function classicCompare(): Promise<string> {
   const modes: readonly Mode[] = ['keep-alive', 'close'];
   const steps = ROUNDS * CONTENDERS.length * modes.length;
   const estimate = ROUNDS * CONTENDERS.length * (2 + modes.length * (DURATION + 1.5)) + IDLE_S * CONTENDERS.length;
-  process.stderr.write(`bench:compare: ${ROUNDS} round(s) × ${CONTENDERS.length} servers × ${modes.length} modes, ${DURATION} s each with ${HAS_WRK ? 'wrk' : 'autocannon'}; about ${fmtDuration(estimate)}\n`);
+  process.stderr.write(
+    `bench:compare: ${ROUNDS} round(s) × ${CONTENDERS.length} servers × ${modes.length} modes, ${DURATION} s each with ${HAS_WRK ? 'wrk' : 'autocannon'}; about ${fmtDuration(estimate)}\n`,
+  );
   if (!HAS_GUNICORN) process.stderr.write('note: gunicorn not installed: no gunicorn comparison (apt-get install gunicorn)\n');
   const progress = new Progress(steps, estimate);
   const samples: Sample[] = [];
@@ -219,13 +230,29 @@ async function classicCompare(): Promise<string> {
   const last = (id: string, mode: Mode): Sample | undefined => samples.filter((s) => s.id === id && s.mode === mode).at(-1);
 
   const throughput = markdownTable(
-    [{ title: 'server' }, { title: 'conn' }, { title: 'req/s (median)', align: 'right' }, { title: 'rounds' }, { title: 'p99 ms (last)', align: 'right' }, { title: 'errors (last)', align: 'right' }, { title: 'CPU % cli/mst/wrk/oth (last)' }],
+    [
+      { title: 'server' },
+      { title: 'conn' },
+      { title: 'req/s (median)', align: 'right' },
+      { title: 'rounds' },
+      { title: 'p99 ms (last)', align: 'right' },
+      { title: 'errors (last)', align: 'right' },
+      { title: 'CPU % cli/mst/wrk/oth (last)' },
+    ],
     CONTENDERS.flatMap((c) =>
       modes.map((mode) => {
         const all = samples.filter((s) => s.id === c.id && s.mode === mode).map((s) => fmtRps(s.m.load.rps));
         const l = last(c.id, mode);
         const r = rps(c.id, mode);
-        return [c.id, mode, r === undefined ? 'failed' : fmtRps(r), all.join(' '), l ? fmtMs(l.m.load.p99Ms) : '—', l ? String(l.m.load.errors) : '—', l ? fmtCpu(l.m.cpu) : '—'];
+        return [
+          c.id,
+          mode,
+          r === undefined ? 'failed' : fmtRps(r),
+          all.join(' '),
+          l ? fmtMs(l.m.load.p99Ms) : '—',
+          l ? String(l.m.load.errors) : '—',
+          l ? fmtCpu(l.m.cpu) : '—',
+        ];
       }),
     ),
   );
@@ -236,7 +263,13 @@ async function classicCompare(): Promise<string> {
     const y = rps(b, mode);
     if (x === undefined || y === undefined || y === 0) return;
     const r = x / y;
-    ratioRows.push([`${a} / ${b}`, mode, `${r.toFixed(2)}×`, target === undefined ? '—' : `≥ ${target}×`, target === undefined ? '—' : r >= target ? 'yes' : '**no**']);
+    ratioRows.push([
+      `${a} / ${b}`,
+      mode,
+      `${r.toFixed(2)}×`,
+      target === undefined ? '—' : `≥ ${target}×`,
+      target === undefined ? '—' : r >= target ? 'yes' : '**no**',
+    ]);
   };
   for (const t of ['tsgun sync', 'tsgun async']) {
     ratio(t, 'node:cluster RR', 'keep-alive', 1.15);
@@ -248,13 +281,22 @@ async function classicCompare(): Promise<string> {
       ratio(t, 'gunicorn sync', 'close', 5);
     }
   }
-  const ratios = markdownTable([{ title: 'ratio' }, { title: 'conn' }, { title: 'measured', align: 'right' }, { title: 'target' }, { title: 'met' }], ratioRows);
+  const ratios = markdownTable(
+    [{ title: 'ratio' }, { title: 'conn' }, { title: 'measured', align: 'right' }, { title: 'target' }, { title: 'met' }],
+    ratioRows,
+  );
 
   const bare = costs.get('node:http ×1')?.workerRssMb[0];
   const mb = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(1));
   const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
   const costTable = markdownTable(
-    [{ title: 'server' }, { title: 'master RSS MB', align: 'right' }, { title: 'master idle CPU %', align: 'right' }, { title: 'worker RSS MB after load' }, { title: 'worker − bare node MB', align: 'right' }],
+    [
+      { title: 'server' },
+      { title: 'master RSS MB', align: 'right' },
+      { title: 'master idle CPU %', align: 'right' },
+      { title: 'worker RSS MB after load' },
+      { title: 'worker − bare node MB', align: 'right' },
+    ],
     [...costs.values()].map((c) => [
       c.id,
       mb(c.masterRssMb),
@@ -264,7 +306,9 @@ async function classicCompare(): Promise<string> {
     ]),
   );
 
-  const tools = Object.entries(toolVersions()).map(([k, v]) => `${k} ${v}`).join(', ');
+  const tools = Object.entries(toolVersions())
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const text = [
     `## Compare: hello world, ${WORKERS} workers, c=${CONNECTIONS} (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
     '',

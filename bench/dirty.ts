@@ -44,18 +44,67 @@ interface Scenario {
 }
 
 const SCENARIOS: readonly Scenario[] = [
-  { id: 'baseline', title: 'baseline 10 ms sleep', path: '/task?m=sleep&a=10', concurrency: 1, requests: 1000,
-    gunicorn: '81.5 req/s, p50 12.8 ms, p99 13.1 ms', line: 1 / 0.01, share: 0, p50TargetMs: 11 },
-  { id: 'throughput', title: 'throughput 10 ms sleep', path: '/task?m=sleep&a=10', concurrency: 100, requests: 5000,
-    gunicorn: '334.4 req/s (83.5% of 400)', line: DIRTY_WORKERS / 0.01, share: 0.95 },
-  { id: 'overload', title: 'overload 10 ms sleep', path: '/task?m=sleep&a=10', concurrency: 200, requests: 2000,
-    gunicorn: '334.1 req/s, 0 failures', line: DIRTY_WORKERS / 0.01, share: 0.95 },
-  { id: 'cpu', title: 'CPU 100 ms', path: '/task?m=cpu&a=100', concurrency: 20, requests: 500,
-    gunicorn: '39.8 req/s', line: Math.min(DIRTY_WORKERS, CORES) / 0.1, share: 0.95 },
-  { id: 'io', title: 'I/O 500 ms', path: '/task?m=io&a=500', concurrency: 50, requests: 200,
-    gunicorn: '7.9 req/s', line: DIRTY_WORKERS / 0.5, share: 0.95 },
-  { id: 'mixed', title: 'mixed 50 ms CPU + 50 ms sleep', path: '/task?m=mixed&a=50,50', concurrency: 30, requests: 500,
-    gunicorn: '38.5 req/s', line: Math.min(DIRTY_WORKERS / 0.1, CORES / 0.05), share: 0.9 },
+  {
+    id: 'baseline',
+    title: 'baseline 10 ms sleep',
+    path: '/task?m=sleep&a=10',
+    concurrency: 1,
+    requests: 1000,
+    gunicorn: '81.5 req/s, p50 12.8 ms, p99 13.1 ms',
+    line: 1 / 0.01,
+    share: 0,
+    p50TargetMs: 11,
+  },
+  {
+    id: 'throughput',
+    title: 'throughput 10 ms sleep',
+    path: '/task?m=sleep&a=10',
+    concurrency: 100,
+    requests: 5000,
+    gunicorn: '334.4 req/s (83.5% of 400)',
+    line: DIRTY_WORKERS / 0.01,
+    share: 0.95,
+  },
+  {
+    id: 'overload',
+    title: 'overload 10 ms sleep',
+    path: '/task?m=sleep&a=10',
+    concurrency: 200,
+    requests: 2000,
+    gunicorn: '334.1 req/s, 0 failures',
+    line: DIRTY_WORKERS / 0.01,
+    share: 0.95,
+  },
+  {
+    id: 'cpu',
+    title: 'CPU 100 ms',
+    path: '/task?m=cpu&a=100',
+    concurrency: 20,
+    requests: 500,
+    gunicorn: '39.8 req/s',
+    line: Math.min(DIRTY_WORKERS, CORES) / 0.1,
+    share: 0.95,
+  },
+  {
+    id: 'io',
+    title: 'I/O 500 ms',
+    path: '/task?m=io&a=500',
+    concurrency: 50,
+    requests: 200,
+    gunicorn: '7.9 req/s',
+    line: DIRTY_WORKERS / 0.5,
+    share: 0.95,
+  },
+  {
+    id: 'mixed',
+    title: 'mixed 50 ms CPU + 50 ms sleep',
+    path: '/task?m=mixed&a=50,50',
+    concurrency: 30,
+    requests: 500,
+    gunicorn: '38.5 req/s',
+    line: Math.min(DIRTY_WORKERS / 0.1, CORES / 0.05),
+    share: 0.9,
+  },
 ];
 
 interface LoadStats {
@@ -134,8 +183,20 @@ interface Server {
 
 function startTsgun(): Promise<Server> {
   const args = [
-    'bench/dirty-apps/app.mjs', '-k', 'async', '-w', opts['http-workers'], '-b', '127.0.0.1:0', '--no-control-socket',
-    '--dirty-app', 'bench/dirty-apps/tasks.mjs', '--dirty-workers', String(DIRTY_WORKERS), '--dirty-max-queue', '1024',
+    'bench/dirty-apps/app.mjs',
+    '-k',
+    'async',
+    '-w',
+    opts['http-workers'],
+    '-b',
+    '127.0.0.1:0',
+    '--no-control-socket',
+    '--dirty-app',
+    'bench/dirty-apps/tasks.mjs',
+    '--dirty-workers',
+    String(DIRTY_WORKERS),
+    '--dirty-max-queue',
+    '1024',
   ];
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolveStart, reject) => {
@@ -182,11 +243,16 @@ function verdict(r: Result): { target: string; met: boolean } {
   const s = r.scenario;
   if (s.p50TargetMs !== undefined) return { target: `p50 ≤ ${s.p50TargetMs} ms`, met: r.load.p50 <= s.p50TargetMs && r.load.failed === 0 };
   const want = s.share * s.line;
-  return { target: `≥ ${want.toFixed(1)} req/s (${Math.round(s.share * 100)}% of ${s.line.toFixed(0)}), 0 failures`, met: r.load.rps >= want && r.load.failed === 0 };
+  return {
+    target: `≥ ${want.toFixed(1)} req/s (${Math.round(s.share * 100)}% of ${s.line.toFixed(0)}), 0 failures`,
+    met: r.load.rps >= want && r.load.failed === 0,
+  };
 }
 
 function fmt(l: LoadStats): string {
-  const errs = Object.entries(l.errors).map(([k, n]) => `${k} ×${n}`).join(', ');
+  const errs = Object.entries(l.errors)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ');
   return `${l.rps.toFixed(1)} req/s, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, ${l.failed} failures${errs ? ` (${errs})` : ''}`;
 }
 
@@ -221,18 +287,39 @@ async function main(): Promise<void> {
 
   const rows = results.map((r) => {
     const v = verdict(r);
-    return [r.scenario.title, `c=${r.scenario.concurrency}, ${r.requests} requests`, fmt(r.load), r.scenario.gunicorn, v.target, v.met ? 'met' : 'MISSED'];
+    return [
+      r.scenario.title,
+      `c=${r.scenario.concurrency}, ${r.requests} requests`,
+      fmt(r.load),
+      r.scenario.gunicorn,
+      v.target,
+      v.met ? 'met' : 'MISSED',
+    ];
   });
   for (const h of hello) {
     const met = h.load.p99 < 5 && h.load.failed === 0;
     rows.push([`hello route while the pool is saturated`, h.during, fmt(h.load), '—', 'p99 < 5 ms', met ? 'met' : 'MISSED']);
   }
-  const table = markdownTable(['scenario', 'load', 'tsgun', 'gunicorn 25 (issue)', 'target', 'verdict'].map((title) => ({ title })), rows);
-  const meta = { date: new Date().toISOString(), node: process.version, cpu: cpuModel(), cores: CORES, dirtyWorkers: DIRTY_WORKERS, httpWorkers: Number(opts['http-workers']), scale: SCALE };
+  const table = markdownTable(
+    ['scenario', 'load', 'tsgun', 'gunicorn 25 (issue)', 'target', 'verdict'].map((title) => ({ title })),
+    rows,
+  );
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpuModel(),
+    cores: CORES,
+    dirtyWorkers: DIRTY_WORKERS,
+    httpWorkers: Number(opts['http-workers']),
+    scale: SCALE,
+  };
   process.stdout.write(`\n${table}\n`);
   const outDir = resolve(ROOT, opts.out);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(resolve(outDir, 'dirty.json'), `${JSON.stringify({ meta, results: results.map((r) => ({ ...r, verdict: verdict(r) })), hello }, null, 2)}\n`);
+  writeFileSync(
+    resolve(outDir, 'dirty.json'),
+    `${JSON.stringify({ meta, results: results.map((r) => ({ ...r, verdict: verdict(r) })), hello }, null, 2)}\n`,
+  );
   writeFileSync(
     resolve(outDir, 'dirty.md'),
     `# Dirty workers: gunicorn's dirty-arbiter benchmark, side by side\n\n` +

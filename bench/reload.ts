@@ -147,7 +147,17 @@ async function main(): Promise<void> {
       { title: 'failed', align: 'right' },
       { title: 'detail' },
     ],
-    rows.map((r) => [r.workerClass, r.client, r.seconds.toFixed(1), String(r.hups), String(r.reloads), String(r.requests), r.rps.toFixed(0), String(r.failed), r.detail]),
+    rows.map((r) => [
+      r.workerClass,
+      r.client,
+      r.seconds.toFixed(1),
+      String(r.hups),
+      String(r.reloads),
+      String(r.requests),
+      r.rps.toFixed(0),
+      String(r.failed),
+      r.detail,
+    ]),
   );
   const header = `## Reload under load (${new Date().toISOString().slice(0, 10)}, ${cores()} cores, ${cpuModel()}, Node ${process.version})\n\n`;
   console.log(`\n${header}${table}`);

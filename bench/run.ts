@@ -15,7 +15,17 @@ import { judge } from '../src/bench/case.js';
 import { runAutocannon, type Measured } from '../src/bench/load.js';
 import { freePort, startServer, stopAllServers, stopServersOnSignal, type RunningServer } from '../src/bench/server.js';
 import { fmtDuration } from '../src/bench/table.js';
-import { baselineClass, estimateSeconds, GROUP_OVERHEAD_S, HANDLERS, profile, runSeconds, type Group, type LoadRun, type Profile } from './lib/cases.js';
+import {
+  baselineClass,
+  estimateSeconds,
+  GROUP_OVERHEAD_S,
+  HANDLERS,
+  profile,
+  runSeconds,
+  type Group,
+  type LoadRun,
+  type Profile,
+} from './lib/cases.js';
 import { cores, cpuModel, toolVersions } from './lib/machine.js';
 import { Progress } from './lib/progress.js';
 import { charts, markdownReport, tables, SERVER_NAMES, type Meta, type Row } from './lib/report.js';
@@ -48,7 +58,11 @@ function selectGroups(p: Profile, notes: string[]): Group[] {
   }
   if (opts['no-gunicorn'] || !gunicornInstalled()) {
     if (groups.some((g) => g.server === 'gunicorn')) {
-      notes.push(opts['no-gunicorn'] ? 'gunicorn skipped (--no-gunicorn).' : 'gunicorn is not installed: its baseline rows are skipped (apt-get install gunicorn).');
+      notes.push(
+        opts['no-gunicorn']
+          ? 'gunicorn skipped (--no-gunicorn).'
+          : 'gunicorn is not installed: its baseline rows are skipped (apt-get install gunicorn).',
+      );
     }
     groups = groups.filter((g) => g.server !== 'gunicorn');
   }
@@ -70,19 +84,33 @@ function selectGroups(p: Profile, notes: string[]): Group[] {
 
 async function measure(p: Profile, g: Group, run: LoadRun, server: RunningServer): Promise<Measured> {
   const h = HANDLERS[g.handler];
-  const spec = { url: `${server.url}${h.path}`, connections: h.connections, durationS: p.durationS, warmupS: p.warmupS, close: run.mode === 'close', timeoutS: 10 };
+  const spec = {
+    url: `${server.url}${h.path}`,
+    connections: h.connections,
+    durationS: p.durationS,
+    warmupS: p.warmupS,
+    close: run.mode === 'close',
+    timeoutS: 10,
+  };
   return run.tool === 'wrk' ? runWrk(spec, server.parties) : runAutocannon(spec, server.parties);
 }
 
 function failedRow(g: Group, run: LoadRun, err: unknown): Row {
-  const message = err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err);
+  const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
   return {
     ...g,
     ...run,
     connections: HANDLERS[g.handler].connections,
-    rps: 0, p50Ms: 0, p99Ms: 0, errors: 0, requests: 0,
+    rps: 0,
+    p50Ms: 0,
+    p99Ms: 0,
+    errors: 0,
+    requests: 0,
     cpu: { client: 0, master: 0, workers: 0, others: 0 },
-    theoretical: undefined, efficiency: undefined, limit: 'failed', reason: message,
+    theoretical: undefined,
+    efficiency: undefined,
+    limit: 'failed',
+    reason: message,
   };
 }
 
@@ -104,7 +132,14 @@ async function runGroup(p: Profile, g: Group, progress: Progress, nCores: number
       progress.step(`${label(g)} ${run.mode} ${run.tool}`, runSeconds(p, run) + (run === g.runs[0] ? GROUP_OVERHEAD_S : 0));
       try {
         const m = await measure(p, g, run, server);
-        const model = { work: h.work, handlerMs: h.handlerMs, workers: g.workers, workerClass: g.server === 'tsgun' ? g.workerClass : baselineClass(g.server), connections: h.connections, cores: nCores };
+        const model = {
+          work: h.work,
+          handlerMs: h.handlerMs,
+          workers: g.workers,
+          workerClass: g.server === 'tsgun' ? g.workerClass : baselineClass(g.server),
+          connections: h.connections,
+          cores: nCores,
+        };
         const j = judge(m, model);
         rows.push({ ...g, ...run, connections: h.connections, ...m.load, cpu: m.cpu, ...j });
       } catch (err) {
@@ -131,7 +166,9 @@ async function main(): Promise<void> {
   const nCores = cores();
   const estimate = estimateSeconds(p, groups);
   const steps = groups.reduce((n, g) => n + g.runs.length, 0);
-  process.stderr.write(`bench: ${p.name} profile, ${steps} runs on ${groups.length} servers, ${p.durationS} s each; about ${fmtDuration(estimate)} in all\n`);
+  process.stderr.write(
+    `bench: ${p.name} profile, ${steps} runs on ${groups.length} servers, ${p.durationS} s each; about ${fmtDuration(estimate)} in all\n`,
+  );
   for (const n of notes) process.stderr.write(`note: ${n}\n`);
   stopServersOnSignal();
   const progress = new Progress(steps, estimate);

@@ -159,10 +159,18 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
     out.push('### Sync sweep: hello, one request per connection, wrk -t1 -c32', '');
     out.push(
       markdownTable(
-        [{ title: 'N' }, { title: 'server' }, { title: 'req/s', align: 'right' }, { title: '÷ gunicorn', align: 'right' },
+        [
+          { title: 'N' },
+          { title: 'server' },
+          { title: 'req/s', align: 'right' },
+          { title: '÷ gunicorn', align: 'right' },
           { title: 'target' },
-          { title: 'p99 ms', align: 'right' }, { title: 'CPU µs/req', align: 'right' }, { title: 'master % core', align: 'right' },
-          { title: 'vol/invol ctxsw per req' }, { title: 'errors', align: 'right' }],
+          { title: 'p99 ms', align: 'right' },
+          { title: 'CPU µs/req', align: 'right' },
+          { title: 'master % core', align: 'right' },
+          { title: 'vol/invol ctxsw per req' },
+          { title: 'errors', align: 'right' },
+        ],
         ns.flatMap((n) =>
           servers.flatMap((s) => {
             const r = find('hello', s, n);
@@ -171,8 +179,20 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
             const target = n <= 4 ? 1.2 : 1.0;
             const rel = g ? r.rps / g.rps : undefined;
             const tgt = s.startsWith('tsgun') && rel !== undefined ? `≥ ${target}× ${rel >= target ? 'met' : '**missed**'}` : '';
-            return [[String(n), s, fmtRps(r.rps), s === 'gunicorn sync' ? '' : ratio(rel), tgt, fmtMs(r.p99Ms), r.cpuUsPerReq.toFixed(0),
-              (r.masterCores * 100).toFixed(1), `${r.vcsPerReq.toFixed(2)} / ${r.ivcsPerReq.toFixed(2)}`, String(r.errors)]];
+            return [
+              [
+                String(n),
+                s,
+                fmtRps(r.rps),
+                s === 'gunicorn sync' ? '' : ratio(rel),
+                tgt,
+                fmtMs(r.p99Ms),
+                r.cpuUsPerReq.toFixed(0),
+                (r.masterCores * 100).toFixed(1),
+                `${r.vcsPerReq.toFixed(2)} / ${r.ivcsPerReq.toFixed(2)}`,
+                String(r.errors),
+              ],
+            ];
           }),
         ),
       ),
@@ -197,9 +217,17 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
     );
     out.push(
       markdownTable(
-        [{ title: 'N' }, { title: 'server' }, { title: 'req/s', align: 'right' }, { title: 'efficiency', align: 'right' },
-          { title: 'p99 ms', align: 'right' }, { title: 'p99 ÷ gunicorn', align: 'right' }, { title: 'target' },
-          { title: 'CPU µs/req', align: 'right' }, { title: 'errors', align: 'right' }],
+        [
+          { title: 'N' },
+          { title: 'server' },
+          { title: 'req/s', align: 'right' },
+          { title: 'efficiency', align: 'right' },
+          { title: 'p99 ms', align: 'right' },
+          { title: 'p99 ÷ gunicorn', align: 'right' },
+          { title: 'target' },
+          { title: 'CPU µs/req', align: 'right' },
+          { title: 'errors', align: 'right' },
+        ],
         ns.flatMap((n) =>
           servers.flatMap((s) => {
             const r = find('sleep', s, n);
@@ -217,7 +245,7 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
         ),
       ),
       '',
-      'Target: efficiency ≥ gunicorn\'s at every N and ≥ 93% at N = 32; p99 ≤ 1.5× gunicorn\'s.',
+      "Target: efficiency ≥ gunicorn's at every N and ≥ 93% at N = 32; p99 ≤ 1.5× gunicorn's.",
       '',
     );
   }

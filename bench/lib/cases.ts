@@ -24,9 +24,25 @@ export interface Handler {
 export const HANDLERS: Readonly<Record<HandlerId, Handler>> = {
   hello: { id: 'hello', app: 'examples/hello.js', path: '/', work: 'none', handlerMs: 0, connections: 50, wsgi: 'hello' },
   cpu: { id: 'cpu', app: 'examples/cpu.js', path: '/?ms=10', work: 'cpu', handlerMs: 10, connections: 16, wsgi: 'cpu' },
-  'sleep-blocking': { id: 'sleep-blocking', app: 'examples/sleep-blocking.js', path: '/?ms=10', work: 'wait-blocking', handlerMs: 10, connections: 32, wsgi: 'sleep' },
+  'sleep-blocking': {
+    id: 'sleep-blocking',
+    app: 'examples/sleep-blocking.js',
+    path: '/?ms=10',
+    work: 'wait-blocking',
+    handlerMs: 10,
+    connections: 32,
+    wsgi: 'sleep',
+  },
   // time.sleep in a gunicorn sync worker is the same thing as an async sleep in a tsgun sync worker.
-  'sleep-async': { id: 'sleep-async', app: 'examples/sleep.js', path: '/?ms=10', work: 'wait-async', handlerMs: 10, connections: 32, wsgi: 'sleep' },
+  'sleep-async': {
+    id: 'sleep-async',
+    app: 'examples/sleep.js',
+    path: '/?ms=10',
+    work: 'wait-async',
+    handlerMs: 10,
+    connections: 32,
+    wsgi: 'sleep',
+  },
   io: { id: 'io', app: 'examples/sleep.js', path: '/?ms=100', work: 'wait-async', handlerMs: 100, connections: 50, wsgi: undefined },
 };
 
@@ -119,9 +135,7 @@ function full(): Group[] {
 }
 
 export function profile(name: 'quick' | 'full'): Profile {
-  return name === 'quick'
-    ? { name, durationS: 1.5, warmupS: 0.3, groups: quick() }
-    : { name, durationS: 4, warmupS: 0.5, groups: full() };
+  return name === 'quick' ? { name, durationS: 1.5, warmupS: 0.3, groups: quick() } : { name, durationS: 4, warmupS: 0.5, groups: full() };
 }
 
 /** Seconds to start and stop one server, on top of the load runs (measured on a busy 2-core VM). */

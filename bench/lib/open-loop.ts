@@ -93,7 +93,10 @@ export function bins(samples: readonly Sample[], widthS: number, totalS: number)
       ok: ok.length,
       shed: mine.filter((s) => s.status === 503).length,
       failed: mine.filter((s) => s.status === 0).length,
-      okP99Ms: percentile(ok.map((s) => s.latencyMs).sort((a, b) => a - b), 99),
+      okP99Ms: percentile(
+        ok.map((s) => s.latencyMs).sort((a, b) => a - b),
+        99,
+      ),
     });
   }
   return out;

@@ -64,7 +64,22 @@ const COLUMNS: readonly Column[] = [
 
 function cells(r: Row): string[] {
   const cls = r.server === 'tsgun' ? r.workerClass : '—';
-  if (r.limit === 'failed') return [SERVER_NAMES[r.server], cls, String(r.workers), r.mode, r.tool, '—', '—', '—', '—', '—', '—', '—', `failed: ${r.reason.slice(0, 60)}`];
+  if (r.limit === 'failed')
+    return [
+      SERVER_NAMES[r.server],
+      cls,
+      String(r.workers),
+      r.mode,
+      r.tool,
+      '—',
+      '—',
+      '—',
+      '—',
+      '—',
+      '—',
+      '—',
+      `failed: ${r.reason.slice(0, 60)}`,
+    ];
   return [
     SERVER_NAMES[r.server],
     cls,
@@ -106,7 +121,9 @@ export function charts(rows: readonly Row[], cores: number): { readonly file: st
       // One load generator per chart: the one every row of that class and mode was measured with
       // (wrk wherever the server closes connections: close runs and the sync class).
       const tool = cls === 'async' && mode === 'keep-alive' ? 'autocannon' : 'wrk';
-      const mine = rows.filter((r) => r.server === 'tsgun' && r.tool === tool && r.workerClass === cls && r.mode === mode && r.limit !== 'failed');
+      const mine = rows.filter(
+        (r) => r.server === 'tsgun' && r.tool === tool && r.workerClass === cls && r.mode === mode && r.limit !== 'failed',
+      );
       const xValues = [...new Set(mine.map((r) => r.workers))].sort((a, b) => a - b);
       if (xValues.length < 2) continue;
       const series: Series[] = [];
@@ -119,14 +136,20 @@ export function charts(rows: readonly Row[], cores: number): { readonly file: st
         if (theory.length > 0) series.push({ name: `${id} theory`, color, dashed: true, points: theory });
       });
       const title = `tsgun -k ${cls}, ${mode} (${tool}): req/s vs workers (${cores} cores)`;
-      out.push({ file: `scaling-${cls}-${mode}.svg`, title, svg: renderChart({ title, xLabel: 'workers', yLabel: 'req/s (log scale)', xValues, series }) });
+      out.push({
+        file: `scaling-${cls}-${mode}.svg`,
+        title,
+        svg: renderChart({ title, xLabel: 'workers', yLabel: 'req/s (log scale)', xValues, series }),
+      });
     }
   }
   return out;
 }
 
 export function markdownReport(meta: Meta, rows: readonly Row[], chartFiles: readonly { file: string; title: string }[]): string {
-  const tools = Object.entries(meta.tools).map(([k, v]) => `${k} ${v}`).join(', ');
+  const tools = Object.entries(meta.tools)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const lines = [
     `# tsgun benchmark results (${meta.profile} profile)`,
     '',

@@ -50,7 +50,17 @@ export function serverSpec(group: Group, port: number): ServerSpec {
       return {
         label: `gunicorn ×${group.workers}`,
         command: 'gunicorn',
-        args: ['-w', String(group.workers), '-b', `127.0.0.1:${port}`, '--chdir', WSGI_DIR, '--log-level', 'warning', `wsgi_app:${handler.wsgi}`],
+        args: [
+          '-w',
+          String(group.workers),
+          '-b',
+          `127.0.0.1:${port}`,
+          '--chdir',
+          WSGI_DIR,
+          '--log-level',
+          'warning',
+          `wsgi_app:${handler.wsgi}`,
+        ],
         workers: group.workers,
         ...base,
       };

@@ -49,9 +49,12 @@ export function renderChart(spec: ChartSpec): string {
     const n = Math.max(1, spec.xValues.length - 1);
     return m.left + (spec.xValues.length === 1 ? plotW / 2 : (i / n) * plotW);
   };
-  const yAt = (y: number): number => m.top + plotH - ((Math.log10(Math.max(y, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotH;
+  const yAt = (y: number): number =>
+    m.top + plotH - ((Math.log10(Math.max(y, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotH;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text x="${m.left + plotW / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`);
   // Grid: every 1, 2, 5 × 10^k inside the range; labels on the decades and the 2s/5s.
@@ -61,7 +64,9 @@ export function renderChart(spec: ChartSpec): string {
       if (v > hi * 1.0001) break;
       const y = yAt(v).toFixed(1);
       out.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${y}" y2="${y}" stroke="${k === 1 ? '#bbb' : '#e5e5e5'}"/>`);
-      out.push(`<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#444">${v >= 1000 ? `${v / 1000}k` : v}</text>`);
+      out.push(
+        `<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#444">${v >= 1000 ? `${v / 1000}k` : v}</text>`,
+      );
     }
   }
   for (const x of spec.xValues) {

@@ -24,7 +24,16 @@ end
 export function runWrkPercentiles(url: string, connections: number, durationS: number, timeoutS = 10): Promise<WrkPercentiles> {
   const dir = mkdtempSync(join(tmpdir(), 'tsgun-wrk-'));
   writeFileSync(join(dir, 'pct.lua'), SCRIPT);
-  const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(durationS))}s`, '--timeout', `${timeoutS}s`, '-s', join(dir, 'pct.lua'), url];
+  const args = [
+    '-t1',
+    `-c${connections}`,
+    `-d${Math.max(1, Math.round(durationS))}s`,
+    '--timeout',
+    `${timeoutS}s`,
+    '-s',
+    join(dir, 'pct.lua'),
+    url,
+  ];
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -38,7 +47,15 @@ export function runWrkPercentiles(url: string, connections: number, durationS: n
       if (!report) return reject(new Error(`wrk failed:\n${out.slice(-1000)}`));
       const pct = (p: number): number => Number(new RegExp(`^pct ${p} (\\d+)$`, 'm').exec(out)?.[1] ?? Number.NaN) / 1000;
       const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-      resolvePromise({ requests: report.requests, rps: report.rps, p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99), errors: report.errors - non2xx, non2xx });
+      resolvePromise({
+        requests: report.requests,
+        rps: report.rps,
+        p50Ms: pct(50),
+        p95Ms: pct(95),
+        p99Ms: pct(99),
+        errors: report.errors - non2xx,
+        non2xx,
+      });
     });
   });
 }

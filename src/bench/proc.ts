@@ -27,7 +27,10 @@ export function parseProcStat(text: string): ProcStat | undefined {
   if (open < 0 || close < open) return undefined;
   const pid = Number(text.slice(0, open).trim());
   // After ')': field 3 (state) is index 0, so field k is index k - 3.
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const field = (k: number): number => Number(rest[k - 3]);
   const stat = { pid, ppid: field(4), cpuTicks: field(14) + field(15), rssPages: field(24) };
   return Object.values(stat).every(Number.isFinite) ? stat : undefined;

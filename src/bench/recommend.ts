@@ -88,7 +88,9 @@ function byClass(points: readonly SweepPoint[], cls: WorkerClass): SweepPoint[] 
 
 /** The point of `cls` with the most workers ≤ n. */
 function atOrBelow(points: readonly SweepPoint[], cls: WorkerClass, n: number): SweepPoint | undefined {
-  return byClass(points, cls).filter((p) => p.workers <= n).at(-1);
+  return byClass(points, cls)
+    .filter((p) => p.workers <= n)
+    .at(-1);
 }
 
 /** The fewest workers within NEAR_BEST of the best throughput. */

@@ -53,7 +53,5 @@ export function theoryFormula(input: TheoryInput): string {
   const t = `${input.handlerMs / 1000}`;
   if (input.work === 'cpu') return `min(N=${input.workers}, cores=${input.cores}, c=${input.connections})/${t}s`;
   const slots = slotsPerWorker(input.work, input.workerClass);
-  return slots === 1
-    ? `min(N=${input.workers}, c=${input.connections})/${t}s`
-    : `c=${input.connections}/${t}s (async overlaps waits)`;
+  return slots === 1 ? `min(N=${input.workers}, c=${input.connections})/${t}s` : `c=${input.connections}/${t}s (async overlaps waits)`;
 }

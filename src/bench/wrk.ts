@@ -48,7 +48,10 @@ export function parseWrkOutput(text: string): WrkReport | undefined {
 
 /** `times` prints the shell's own user/sys line, then its children's: "0m1.234s 0m0.456s". */
 export function parseChildTimes(text: string): number | undefined {
-  const lines = text.trim().split('\n').filter((l) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(l.trim()));
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(l.trim()));
   const last = lines[lines.length - 1];
   if (!last) return undefined;
   return last

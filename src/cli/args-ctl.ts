@@ -45,8 +45,8 @@ function build(parser: Argv): Argv {
         '  dirty-add | dirty-remove   one dirty worker more / fewer\n' +
         '  top             live per-worker view (requests/s, busy, RSS)',
     )
-    .option('control-socket', { type: 'string', describe: 'The server\'s control socket [env: TSGUN_CONTROL_SOCKET]' })
-    .option('pid', { alias: 'p', type: 'string', describe: 'The server\'s pid file: its socket is beside it (app.pid → app.ctl)' })
+    .option('control-socket', { type: 'string', describe: "The server's control socket [env: TSGUN_CONTROL_SOCKET]" })
+    .option('pid', { alias: 'p', type: 'string', describe: "The server's pid file: its socket is beside it (app.pid → app.ctl)" })
     .option('json', { type: 'boolean', describe: 'Print the reply as JSON' })
     .option('graceful', { type: 'boolean', describe: 'shutdown: let in-flight requests finish' })
     .option('iterations', { alias: 'n', type: 'string', describe: 'top: refresh this many times, then exit' })

@@ -60,7 +60,10 @@ function unknownOptionError(args: ParsedArguments, command: CommandSpec<unknown>
   const unknown = Object.keys(args).filter((key) => !known.has(key));
   if (unknown.length === 0) return undefined;
   const described = unknown.map((key) => {
-    const suggestion = closest(key, command.flags.filter((f) => f.startsWith('--')));
+    const suggestion = closest(
+      key,
+      command.flags.filter((f) => f.startsWith('--')),
+    );
     return `${asFlag(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`;
   });
   return new TsgunError('TSGUN_ERR_UNKNOWN_SETTING', described.join(', '));

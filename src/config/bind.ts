@@ -14,8 +14,7 @@ export type BindAddress =
 const DEFAULT_PORT = 8000;
 const ALL_INTERFACES = '0.0.0.0';
 const FORMS = 'use HOST:PORT, [IPv6]:PORT, :PORT, unix:PATH or fd://N';
-const HOSTNAME =
-  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 function fail(text: string, why: string): never {
   throw new SettingProblem(`${showValue(text)} is not a valid address: ${why} (${FORMS})`);

@@ -67,10 +67,7 @@ export function seconds(): Codec<number> {
 }
 
 /** One of a fixed set of words, case-insensitive; `aliases` maps accepted spellings to a value. */
-export function oneOf<const V extends string>(
-  values: readonly V[],
-  aliases: Readonly<Record<string, V>> = {},
-): Codec<V> {
+export function oneOf<const V extends string>(values: readonly V[], aliases: Readonly<Record<string, V>> = {}): Codec<V> {
   return {
     typeName: values.join(' | '),
     cliType: 'string',
@@ -125,8 +122,14 @@ export function directory(): Codec<string> {
 /** true/false; text sources may say 1/0, yes/no, on/off. */
 export function flag(): Codec<boolean> {
   const words: Readonly<Record<string, boolean>> = {
-    true: true, '1': true, yes: true, on: true,
-    false: false, '0': false, no: false, off: false,
+    true: true,
+    '1': true,
+    yes: true,
+    on: true,
+    false: false,
+    '0': false,
+    no: false,
+    off: false,
   };
   return {
     typeName: 'boolean',
@@ -152,7 +155,10 @@ interface ListOptions {
 }
 
 const splitComma = (s: string): string[] =>
-  s.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  s
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 /** A list of strings, each checked (and possibly normalized) by `item`. */
 export function list(typeName: string, item: (text: string) => string, options: ListOptions): Codec<readonly string[]> {

@@ -15,9 +15,7 @@ import type { ResolvedConfig } from './types.js';
 
 type TextOutcome = { readonly kind: 'help' | 'version'; readonly output: string };
 
-export type CliOutcome =
-  | TextOutcome
-  | { readonly kind: 'run' | 'check-config' | 'print-config'; readonly config: ResolvedConfig };
+export type CliOutcome = TextOutcome | { readonly kind: 'run' | 'check-config' | 'print-config'; readonly config: ResolvedConfig };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -58,12 +56,7 @@ export async function cmdArgsLayer(env: Env, version: string, ctx: ParseContext)
  * Everything below the command line: TSGUN_* variables, the config file they or `upper` name
  * (or, with `discover`, tsgun.config.* in the start directory), and the platform defaults.
  */
-export async function resolveLayers(
-  upper: readonly Layer[],
-  env: Env,
-  ctx: ParseContext,
-  discover: boolean,
-): Promise<ResolvedConfig> {
+export async function resolveLayers(upper: readonly Layer[], env: Env, ctx: ParseContext, discover: boolean): Promise<ResolvedConfig> {
   const envLayer = layerFromEnv(env, ctx);
   const named = [...upper, envLayer].find((l) => l.values.config !== undefined)?.values.config;
   // `config: null` (library options) means "no file": only an absent value triggers discovery.
@@ -76,12 +69,7 @@ export async function resolveLayers(
  * Parses `argv` (without `node` and the script) with `env` and the start directory `cwd`.
  * Help and version come back as text to print; bad input throws a one-line TsgunError.
  */
-export async function parseCommandLine(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  version: string,
-): Promise<CliOutcome> {
+export async function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, version: string): Promise<CliOutcome> {
   const ctx: ParseContext = { cwd };
   const parsed = await parseArgs(argv, version);
   if (parsed.kind !== 'serve') return parsed;

@@ -37,8 +37,14 @@ export interface Origin {
 }
 
 function invalid(entry: AnyValueSetting | AnyHookSetting | 'app', origin: Origin, reason: string): TsgunError {
-  const name = entry === 'app' ? (origin.naming === 'flag' && origin.from === undefined ? 'APP' : 'app')
-    : origin.naming === 'key' ? entry.name : settingLabel(entry);
+  const name =
+    entry === 'app'
+      ? origin.naming === 'flag' && origin.from === undefined
+        ? 'APP'
+        : 'app'
+      : origin.naming === 'key'
+        ? entry.name
+        : settingLabel(entry);
   const from = origin.from === undefined ? '' : ` (from ${origin.from})`;
   return new TsgunError('TSGUN_ERR_INVALID_SETTING', `${name}${from}: ${reason}`);
 }
@@ -59,12 +65,7 @@ function parseApp(raw: unknown, origin: Origin): string {
 }
 
 /** Builds a layer from already-extracted raw values (command line). */
-export function layerFromRaw(
-  raw: ReadonlyMap<SettingName, unknown>,
-  app: string | undefined,
-  origin: Origin,
-  ctx: ParseContext,
-): Layer {
+export function layerFromRaw(raw: ReadonlyMap<SettingName, unknown>, app: string | undefined, origin: Origin, ctx: ParseContext): Layer {
   const values: Record<string, unknown> = {};
   for (const entry of VALUE_SETTINGS) {
     if (raw.has(entry.name)) values[entry.name] = parseValue(entry, raw.get(entry.name), origin, ctx);
@@ -170,11 +171,7 @@ export function layerFromObject(
 }
 
 /** Per setting, the first layer (highest precedence first) that sets it, else the default. */
-export function mergeLayers(
-  layers: readonly Layer[],
-  ctx: ParseContext,
-  configFile: string | undefined,
-): ResolvedConfig {
+export function mergeLayers(layers: readonly Layer[], ctx: ParseContext, configFile: string | undefined): ResolvedConfig {
   const values: Record<string, unknown> = {};
   const sources: Record<string, Source> = {};
   for (const entry of VALUE_SETTINGS) {

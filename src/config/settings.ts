@@ -158,7 +158,7 @@ export const SETTINGS = [
     default: false,
     doc: 'Each worker listens on its own SO_REUSEPORT socket for every TCP bind; the kernel spreads connections over them (Node >= 22.12).',
     longDoc:
-      'The kernel picks a worker by hashing the connection\'s addresses, not by how busy it is: a worker stuck on a slow ' +
+      "The kernel picks a worker by hashing the connection's addresses, not by how busy it is: a worker stuck on a slow " +
       'request still gets its share of new connections, which wait in its own queue. Connections queued on a worker ' +
       'that exits (reload, recycling, crash) are reset. Only TCP binds; refused on Node 20 and with unix: or fd:// binds. ' +
       'See docs/deployment.md.',
@@ -187,7 +187,7 @@ export const SETTINGS = [
     default: ['X-FORWARDED-PROTOCOL=ssl', 'X-FORWARDED-PROTO=https', 'X-FORWARDED-SSL=on'],
     doc: 'Headers, and the value of each that means HTTPS, that a trusted proxy sets to tell the scheme.',
     longDoc:
-      'Only believed from `--forwarded-allow-ips` peers (and removed from other peers\' requests). A listed ' +
+      "Only believed from `--forwarded-allow-ips` peers (and removed from other peers' requests). A listed " +
       'header with another value means HTTP; two listed headers that disagree get 400. See docs/http.md.',
   }),
   setting({
@@ -199,7 +199,7 @@ export const SETTINGS = [
     default: false,
     doc: 'Expect a PROXY protocol header (v1 or v2) first on connections from `--proxy-allow-from` peers.',
     longDoc:
-      'The client address it names becomes the socket\'s address for the app and the access log. Such a ' +
+      "The client address it names becomes the socket's address for the app and the access log. Such a " +
       'connection without a valid header is refused (400, closed); other peers speak plain HTTP.',
   }),
   setting({
@@ -239,7 +239,7 @@ export const SETTINGS = [
     default: 'sync',
     doc: 'Worker type: `sync` runs one request at a time per worker, `async` runs many at once.',
     longDoc:
-      '`sync` is gunicorn\'s model: a slow request occupies its worker, so the master\'s timeout can find ' +
+      "`sync` is gunicorn's model: a slow request occupies its worker, so the master's timeout can find " +
       'stuck code. `async` suits apps that await I/O.',
   }),
   setting({
@@ -284,8 +284,8 @@ export const SETTINGS = [
     default: 2,
     doc: 'Seconds to wait for the next request on a keep-alive connection (0 = close after each response).',
     longDoc:
-      'Behind a load balancer, set it above the balancer\'s idle timeout. Applies to the async worker class: ' +
-      'like gunicorn\'s sync worker, a sync worker closes the connection after each response, so every request ' +
+      "Behind a load balancer, set it above the balancer's idle timeout. Applies to the async worker class: " +
+      "like gunicorn's sync worker, a sync worker closes the connection after each response, so every request " +
       'goes back through the shared accept queue to whichever worker is free.',
   }),
   setting({
@@ -307,7 +307,7 @@ export const SETTINGS = [
     env: ['TSGUN_MAX_REQUESTS_JITTER'],
     codec: integer(0),
     default: 0,
-    doc: 'Add a random 0..N to each worker\'s max-requests so workers do not all restart at once.',
+    doc: "Add a random 0..N to each worker's max-requests so workers do not all restart at once.",
   }),
 
   setting({
@@ -320,6 +320,7 @@ export const SETTINGS = [
     default: 0,
     doc: 'Answer 503 with Retry-After at once to a request that waited longer than this many milliseconds for a worker (0 = never).',
     longDoc:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's own variable syntax, printed as is
       'The wait counts from a trusted proxy\'s `X-Request-Start` header (nginx: `proxy_set_header X-Request-Start "t=${msec}";`), ' +
       'which includes the kernel accept queue in front of busy workers, or else from the moment the worker parsed the request head. ' +
       'Under overload the admitted requests keep a bounded latency instead of all waiting longer; see docs/benchmarks.md (overload).',
@@ -348,7 +349,7 @@ export const SETTINGS = [
     doc: 'A module whose export (an object or a class) holds the tasks `dirty.execute()` runs; repeatable.',
     longDoc:
       'Loaded once in every dirty worker, so state such as a loaded model persists between tasks. A class is ' +
-      'constructed once. App code calls `dirty.execute(\'MODULE[:EXPORT]\', \'method\', ...args)` with the same text.',
+      "constructed once. App code calls `dirty.execute('MODULE[:EXPORT]', 'method', ...args)` with the same text.",
   }),
   setting({
     name: 'dirtyWorkers',
@@ -459,7 +460,7 @@ export const SETTINGS = [
     default: 'drop',
     doc: 'Headers whose name contains `_`: `drop` them, `refuse` the request (400), or pass them on (`dangerous`).',
     longDoc:
-      'As gunicorn\'s header_map: a name like `X_Forwarded_For` can pass for `X-Forwarded-For` in code or ' +
+      "As gunicorn's header_map: a name like `X_Forwarded_For` can pass for `X-Forwarded-For` in code or " +
       'proxies that treat `_` and `-` alike.',
   }),
   setting({
@@ -517,7 +518,7 @@ export const SETTINGS = [
     env: ['TSGUN_ACCESS_LOG_FORMAT'],
     codec: text(),
     default: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
-    doc: 'Access log line format, in gunicorn\'s `%(name)s` syntax.',
+    doc: "Access log line format, in gunicorn's `%(name)s` syntax.",
     longDoc:
       'Atoms: `h` remote address, `l` `-`, `u` user, `t` date, `r` request line, `m` method, `U` path, ' +
       '`q` query, `H` protocol, `s` status, `B` body bytes, `b` body bytes or `-`, `f` referer, ' +
@@ -555,7 +556,7 @@ export const SETTINGS = [
     env: ['TSGUN_PIDFILE'],
     codec: optionalText(),
     default: null,
-    doc: 'Write the master\'s process id to this file; removed on exit.',
+    doc: "Write the master's process id to this file; removed on exit.",
   }),
   setting({
     name: 'umask',
@@ -567,8 +568,8 @@ export const SETTINGS = [
     default: 0,
     doc: 'File-mode mask for the unix sockets tsgun binds (octal); the default 0 makes them connectable by any local user.',
     longDoc:
-      'As gunicorn\'s default: a front end such as nginx, whose workers run as `nobody` or `www-data`, must be able to ' +
-      'connect. Use `007` with `--group` set to the front end\'s group to allow only that group. Text is read as octal ' +
+      "As gunicorn's default: a front end such as nginx, whose workers run as `nobody` or `www-data`, must be able to " +
+      "connect. Use `007` with `--group` set to the front end's group to allow only that group. Text is read as octal " +
       '(gunicorn reads it as decimal); a config file may give a number (`0o007`). Log files and the pid file are not affected.',
   }),
   setting({
@@ -645,7 +646,7 @@ export const SETTINGS = [
     env: ['TSGUN_RELOAD'],
     codec: flag(),
     default: false,
-    doc: 'Restart workers when the application\'s files change (development only).',
+    doc: "Restart workers when the application's files change (development only).",
   }),
   setting({
     name: 'controlSocket',
@@ -760,12 +761,8 @@ export type SettingsInput = {
   readonly [K in SettingName]?: Settings[K] extends readonly string[] ? Settings[K] | string : Settings[K];
 };
 
-export const VALUE_SETTINGS: readonly AnyValueSetting[] = SETTINGS.filter(
-  (entry): entry is ValueEntry => entry.kind === 'value',
-);
-export const HOOK_SETTINGS: readonly AnyHookSetting[] = SETTINGS.filter(
-  (entry): entry is HookEntry => entry.kind === 'hook',
-);
+export const VALUE_SETTINGS: readonly AnyValueSetting[] = SETTINGS.filter((entry): entry is ValueEntry => entry.kind === 'value');
+export const HOOK_SETTINGS: readonly AnyHookSetting[] = SETTINGS.filter((entry): entry is HookEntry => entry.kind === 'hook');
 
 /** How messages name a setting: its first long flag, else its key. */
 export function settingLabel(entry: AnyValueSetting | AnyHookSetting): string {

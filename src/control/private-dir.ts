@@ -36,7 +36,10 @@ function describeDir(st: Stats): string {
  * Throws unless `dir` is a directory (not a link) owned by this user that no other user can
  * write to. `strict` (the fallback we create ourselves) also refuses any group/other access.
  */
-export function verifyPrivateDir(dir: string, options: { readonly strict: boolean; readonly code: ErrorCode; readonly hint: string }): void {
+export function verifyPrivateDir(
+  dir: string,
+  options: { readonly strict: boolean; readonly code: ErrorCode; readonly hint: string },
+): void {
   let st: Stats;
   try {
     st = lstatSync(dir);

@@ -26,7 +26,8 @@ export interface SocketPathInput {
 }
 
 /** What to do when the default directory is squatted (start-up refusal). */
-export const SQUATTED_DIR_HINT = 'remove it, or put the control socket elsewhere with --control-socket PATH (or run with --no-control-socket)';
+export const SQUATTED_DIR_HINT =
+  'remove it, or put the control socket elsewhere with --control-socket PATH (or run with --no-control-socket)';
 
 /** `/run/app.pid` → `/run/app.ctl`; `/run/app` → `/run/app.ctl`. */
 export function besidePidfile(pidfile: string): string {
@@ -60,7 +61,8 @@ export function ensureSocketDir(path: string): void {
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new TsgunError('TSGUN_ERR_CONTROL_SOCKET', `${dir}: ${(err as Error).message}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new TsgunError('TSGUN_ERR_CONTROL_SOCKET', `${dir}: ${(err as Error).message}`, { cause: err });
   }
   verifyPrivateDir(dir, { strict: true, code: 'TSGUN_ERR_CONTROL_SOCKET', hint: SQUATTED_DIR_HINT });
 }

@@ -1,38 +1,11 @@
 /** Human-readable output of `tsgun ctl`: aligned tables and key/value blocks. */
 import type { MasterStatus, PoolStatsView, QueueWaitView, WorkerSnapshot } from '../control/protocol.js';
 import { dirtyStatsPairs } from '../dirty/format.js';
-
-export function table(
-  headers: readonly string[],
-  rows: readonly (readonly string[])[],
-  rightAligned: ReadonlySet<number> = new Set(),
-): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
-}
+import { bytes, duration, table } from './table.js';
 
 function keyValues(pairs: readonly (readonly [string, string])[]): string {
   const width = Math.max(...pairs.map(([k]) => k.length));
   return pairs.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}`).join('\n');
-}
-
-export function bytes(n: number | null): string {
-  if (n === null) return '-';
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
-  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-}
-
-export function duration(seconds: number): string {
-  const s = Math.floor(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
 }
 
 function percent(ratio: number | null): string {
@@ -117,7 +90,8 @@ export function formatStats(s: PoolStatsView): string {
   pairs.push(['rejected', String(rejections.reduce((sum, [, n]) => sum + n, 0))]);
   for (const [reason, n] of rejections) pairs.push([`  ${reason}`, String(n)]);
   // Absent from older masters.
-  if (s.faults !== undefined) pairs.push(['log lines dropped', String(s.faults.logDropped)], ['send timeouts', String(s.faults.sendTimeouts)]);
+  if (s.faults !== undefined)
+    pairs.push(['log lines dropped', String(s.faults.logDropped)], ['send timeouts', String(s.faults.sendTimeouts)]);
   const exits = Object.entries(s.workerExits);
   pairs.push(['worker exits', String(exits.reduce((sum, [, n]) => sum + n, 0))]);
   for (const [reason, n] of exits) pairs.push([`  ${reason}`, String(n)]);

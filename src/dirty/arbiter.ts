@@ -27,7 +27,9 @@ import {
   type DirtySnapshot,
   type FromArbiter,
   type FromWorker,
+  type Frame,
   type ReplyHeader,
+  type ToArbiter,
 } from './protocol.js';
 import { DirtyScheduler } from './scheduler.js';
 import { TaskStats } from './task-stats.js';
@@ -142,7 +144,7 @@ export class DirtyArbiter {
   // ── master ───────────────────────────────────────────────────────────────────────────────
 
   #fromMaster(raw: unknown): void {
-    let msg;
+    let msg: ToArbiter;
     try {
       msg = decodeToArbiter(raw);
     } catch (err) {
@@ -192,7 +194,7 @@ export class DirtyArbiter {
     const client: Client = { socket, reader: new FrameReader(decodeCall), open: true };
     this.#clients.add(client);
     socket.on('data', (chunk: Buffer) => {
-      let frames;
+      let frames: Frame<CallHeader>[];
       try {
         frames = client.reader.push(chunk);
       } catch (err) {
@@ -305,7 +307,10 @@ export class DirtyArbiter {
         return;
       case 'boot-error':
         w.bootError = msg.message;
-        this.#log.error({ dirtyWorker: w.id, dirtyWorkerPid: w.pid, error: msg.message, stack: msg.stack }, `Dirty app failed to load: ${msg.message}`);
+        this.#log.error(
+          { dirtyWorker: w.id, dirtyWorkerPid: w.pid, error: msg.message, stack: msg.stack },
+          `Dirty app failed to load: ${msg.message}`,
+        );
         return;
       case 'done': {
         const cur = w.current;
@@ -365,7 +370,10 @@ export class DirtyArbiter {
     w.current = undefined;
     const { task, method } = cur.task;
     const seconds = (performance.now() - cur.startedAt) / 1000;
-    this.#log.error({ dirtyWorker: w.id, dirtyWorkerPid: w.pid, task, method, timeoutMs: this.#boot.timeoutMs }, `DIRTY WORKER TIMEOUT (pid:${w.pid})`);
+    this.#log.error(
+      { dirtyWorker: w.id, dirtyWorkerPid: w.pid, task, method, timeoutMs: this.#boot.timeoutMs },
+      `DIRTY WORKER TIMEOUT (pid:${w.pid})`,
+    );
     this.#fail(cur.task, 'TSGUN_ERR_DIRTY_TIMEOUT', `${task} ${method} ran over ${this.#boot.timeoutMs / 1000} s`, true, seconds);
     this.#scheduler.remove(w);
     w.state = 'stopping';
@@ -403,7 +411,13 @@ export class DirtyArbiter {
       clearTimeout(cur.timer);
       w.current = undefined;
       const seconds = (performance.now() - cur.startedAt) / 1000;
-      this.#fail(cur.task, 'TSGUN_ERR_DIRTY_WORKER_CRASH', `dirty worker ${w.pid} ${how} while running ${cur.task.task} ${cur.task.method}`, true, seconds);
+      this.#fail(
+        cur.task,
+        'TSGUN_ERR_DIRTY_WORKER_CRASH',
+        `dirty worker ${w.pid} ${how} while running ${cur.task.task} ${cur.task.method}`,
+        true,
+        seconds,
+      );
     }
     this.#requeueNext(w);
     if (w.stopReason) {
@@ -568,7 +582,10 @@ export class DirtyArbiter {
         generation: w.generation,
         state: w.state === 'ready' && w.current !== undefined ? 'busy' : w.state === 'ready' ? 'idle' : w.state,
         tasks: w.tasks,
-        current: w.current === undefined ? null : { task: w.current.task.task, method: w.current.task.method, elapsedMs: Math.round(perfNow - w.current.startedAt) },
+        current:
+          w.current === undefined
+            ? null
+            : { task: w.current.task.task, method: w.current.task.method, elapsedMs: Math.round(perfNow - w.current.startedAt) },
         uptimeSeconds: (now - w.startedAt) / 1000,
       })),
       tasks: this.#stats.snapshot(),

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { serialize, deserialize } from 'node:v8';
 import { TsgunError, errorMessage, type ErrorCode } from '../errors.js';
-import { DIRTY_SOCKET_ENV, FrameReader, decodeReply, encodeFrame, type ReplyHeader } from './protocol.js';
+import { DIRTY_SOCKET_ENV, FrameReader, decodeReply, encodeFrame, type Frame, type ReplyHeader } from './protocol.js';
 
 interface Pending {
   readonly resolve: (value: unknown) => void;
@@ -47,7 +47,7 @@ class Connection {
   }
 
   #data(chunk: Buffer): void {
-    let frames;
+    let frames: Frame<ReplyHeader>[];
     try {
       frames = this.#reader.push(chunk);
     } catch (err) {
@@ -65,7 +65,9 @@ class Connection {
       this.#pending.delete(header.id);
       if (this.#pending.size === 0) this.#socket.unref();
       if (header.t === 'err') {
-        const err = new TsgunError(header.code, header.message, { cause: header.name ? { name: header.name, stack: header.stack } : undefined });
+        const err = new TsgunError(header.code, header.message, {
+          cause: header.name ? { name: header.name, stack: header.stack } : undefined,
+        });
         p.reject(err);
         continue;
       }
@@ -120,7 +122,10 @@ export const dirty: Dirty = {
       throw new TsgunError('TSGUN_ERR_DIRTY_NO_POOL', `dirty.execute('${task}', '${method}') outside a tsgun server with dirty workers`);
     }
     if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(method) || task.length === 0 || task.length > 1024) {
-      throw new TsgunError('TSGUN_ERR_DIRTY_UNKNOWN_TASK', `${JSON.stringify(task)} ${JSON.stringify(method)} is not a dirty app and method name`);
+      throw new TsgunError(
+        'TSGUN_ERR_DIRTY_UNKNOWN_TASK',
+        `${JSON.stringify(task)} ${JSON.stringify(method)} is not a dirty app and method name`,
+      );
     }
     let payload: Buffer;
     try {

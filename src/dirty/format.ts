@@ -1,5 +1,5 @@
 /** Human-readable `tsgun ctl dirty` and the dirty part of `tsgun ctl stats`. */
-import { duration, table } from '../ctl/format.js';
+import { duration, table } from '../ctl/table.js';
 import type { DirtyView } from './pool.js';
 import type { DirtyStatsView } from './views.js';
 
@@ -28,7 +28,9 @@ export function dirtyStatsPairs(s: DirtyStatsView): [string, string][] {
     ['dirty tasks', `${s.tasks}, ${s.errors} failed`],
   ];
   for (const [key, t] of Object.entries(s.byTask)) {
-    const errors = Object.entries(t.errors).map(([code, n]) => `${code} ${n}`).join(', ');
+    const errors = Object.entries(t.errors)
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
     const mean = t.meanSeconds === null ? '-' : `${(t.meanSeconds * 1000).toFixed(1)} ms`;
     pairs.push([`  ${key}`, `${t.count}, mean ${mean}${errors ? `, errors: ${errors}` : ''}`]);
   }

@@ -38,7 +38,8 @@ export async function loadTaskApp(spec: string, cwd: string): Promise<TaskApp> {
   let value: unknown;
   if (exportName === undefined || exportName === 'default') value = fallback;
   else if (Object.hasOwn(ns, exportName)) value = ns[exportName];
-  else if (typeof fallback === 'object' && fallback !== null && Object.hasOwn(fallback, exportName)) value = (fallback as Record<string, unknown>)[exportName];
+  else if (typeof fallback === 'object' && fallback !== null && Object.hasOwn(fallback, exportName))
+    value = (fallback as Record<string, unknown>)[exportName];
   if (value === undefined) throw new TsgunError('TSGUN_ERR_APP_LOAD', `${spec}: ${module} has no export ${exportName ?? 'default'}`);
   let target: object;
   try {

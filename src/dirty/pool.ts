@@ -17,7 +17,15 @@ import { TsgunError, errorMessage } from '../errors.js';
 import type { Settings } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import { RespawnBackoff } from '../master/respawn-backoff.js';
-import { ARBITER_BOOT_ENV, DIRTY_SOCKET_ENV, decodeFromArbiter, type ArbiterBoot, type DirtySnapshot, type FromArbiter, type ToArbiter } from './protocol.js';
+import {
+  ARBITER_BOOT_ENV,
+  DIRTY_SOCKET_ENV,
+  decodeFromArbiter,
+  type ArbiterBoot,
+  type DirtySnapshot,
+  type FromArbiter,
+  type ToArbiter,
+} from './protocol.js';
 
 const ARBITER_ENTRY = fileURLToPath(new URL('./arbiter-main.js', import.meta.url));
 /** Beyond the dirty graceful timeout, how long the arbiter may take to exit before SIGKILL. */
@@ -75,10 +83,12 @@ export class DirtyPool {
    */
   static async start(settings: Settings, log: Logger, onExit: () => void): Promise<DirtyPool | undefined> {
     if (settings.dirtyWorkers === 0) {
-      if (settings.dirtyApps.length > 0) log.warn({ dirtyApps: settings.dirtyApps }, '--dirty-app is set but --dirty-workers is 0: no dirty pool');
+      if (settings.dirtyApps.length > 0)
+        log.warn({ dirtyApps: settings.dirtyApps }, '--dirty-app is set but --dirty-workers is 0: no dirty pool');
       return undefined;
     }
-    if (settings.dirtyApps.length === 0) throw new TsgunError('TSGUN_ERR_INVALID_SETTING', '--dirty-workers needs at least one --dirty-app');
+    if (settings.dirtyApps.length === 0)
+      throw new TsgunError('TSGUN_ERR_INVALID_SETTING', '--dirty-workers needs at least one --dirty-app');
     const pool = new DirtyPool(settings, log, onExit);
     process.env[DIRTY_SOCKET_ENV] = pool.#socketPath;
     try {
@@ -141,7 +151,9 @@ export class DirtyPool {
       return;
     }
     this.#send({ t: 'stop', graceful });
-    const grace = graceful ? this.#settings.dirtyGracefulTimeout * 1000 : Math.min(this.#settings.dirtyGracefulTimeout * 1000, QUICK_STOP_MS);
+    const grace = graceful
+      ? this.#settings.dirtyGracefulTimeout * 1000
+      : Math.min(this.#settings.dirtyGracefulTimeout * 1000, QUICK_STOP_MS);
     const child = this.#child;
     setTimeout(() => {
       if (child === this.#child && this.alive) {
@@ -180,7 +192,10 @@ export class DirtyPool {
     const child = fork(ARBITER_ENTRY, [], { env: { ...process.env, [ARBITER_BOOT_ENV]: JSON.stringify(boot) }, stdio: 'inherit' });
     this.#child = child;
     this.#readyAt = undefined;
-    this.#log.info({ dirtyArbiterPid: child.pid, dirtyWorkers: this.#target, dirtyApps: this.#settings.dirtyApps }, `Booting dirty arbiter with pid: ${child.pid}`);
+    this.#log.info(
+      { dirtyArbiterPid: child.pid, dirtyWorkers: this.#target, dirtyApps: this.#settings.dirtyApps },
+      `Booting dirty arbiter with pid: ${child.pid}`,
+    );
     return new Promise((resolve, reject) => {
       let bootError: string | undefined;
       child.on('message', (raw: unknown) => {

@@ -127,7 +127,8 @@ function id(v: unknown, what: string): number {
 }
 
 function str(v: unknown, what: string, max = MAX_NAME): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new ProtocolError(`${what} is not a string of 1 to ${max} characters`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > max)
+    throw new ProtocolError(`${what} is not a string of 1 to ${max} characters`);
   return v;
 }
 
@@ -194,7 +195,13 @@ export function decodeToWorker(value: unknown): ToWorker {
   if (v['t'] === 'stop') return { t: 'stop' };
   if (v['t'] !== 'task') throw new ProtocolError('unknown arbiter message');
   onlyKeys(v, ['t', 'id', 'task', 'method', 'args'], 'task');
-  return { t: 'task', id: id(v['id'], 'task'), task: str(v['task'], 'task'), method: str(v['method'], 'method', 256), args: bytes(v['args'], 'args') };
+  return {
+    t: 'task',
+    id: id(v['id'], 'task'),
+    task: str(v['task'], 'task'),
+    method: str(v['method'], 'method', 256),
+    args: bytes(v['args'], 'args'),
+  };
 }
 
 export function decodeFromWorker(value: unknown): FromWorker {
@@ -203,7 +210,11 @@ export function decodeFromWorker(value: unknown): FromWorker {
     case 'ready':
       return { t: 'ready' };
     case 'boot-error':
-      return { t: 'boot-error', message: typeof v['message'] === 'string' ? v['message'] : 'boot failed', stack: optionalStr(v['stack'], 'stack', 64 * 1024) };
+      return {
+        t: 'boot-error',
+        message: typeof v['message'] === 'string' ? v['message'] : 'boot failed',
+        stack: optionalStr(v['stack'], 'stack', 64 * 1024),
+      };
     case 'done':
       onlyKeys(v, ['t', 'id', 'ok', 'value', 'code', 'message', 'name', 'stack'], 'done');
       if (v['ok'] === true) return { t: 'done', id: id(v['id'], 'done'), ok: true, value: bytes(v['value'], 'result') };
@@ -349,7 +360,11 @@ export function decodeFromArbiter(value: unknown): FromArbiter {
     case 'ready':
       return { t: 'ready' };
     case 'boot-error':
-      return { t: 'boot-error', message: typeof v['message'] === 'string' ? v['message'] : 'boot failed', stack: optionalStr(v['stack'], 'stack', 64 * 1024) };
+      return {
+        t: 'boot-error',
+        message: typeof v['message'] === 'string' ? v['message'] : 'boot failed',
+        stack: optionalStr(v['stack'], 'stack', 64 * 1024),
+      };
     case 'snapshot': {
       const s = record(v['snapshot'], 'snapshot');
       const workers = s['workers'];

@@ -8,10 +8,7 @@ export interface Schedulable {
   readonly id: number;
 }
 
-export type SubmitResult<W> =
-  | { readonly kind: 'run'; readonly worker: W }
-  | { readonly kind: 'queued' }
-  | { readonly kind: 'overloaded' };
+export type SubmitResult<W> = { readonly kind: 'run'; readonly worker: W } | { readonly kind: 'queued' } | { readonly kind: 'overloaded' };
 
 export class DirtyScheduler<W extends Schedulable, T> {
   readonly #idle = new Set<W>();

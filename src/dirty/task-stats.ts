@@ -20,7 +20,8 @@ export class TaskStats {
     let key = `${task}.${method}`;
     if (!this.#byTask.has(key) && this.#byTask.size >= MAX_KEYS) key = 'other';
     let t = this.#byTask.get(key);
-    if (t === undefined) this.#byTask.set(key, (t = { count: 0, errors: {}, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sumSeconds: 0 }));
+    if (t === undefined)
+      this.#byTask.set(key, (t = { count: 0, errors: {}, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sumSeconds: 0 }));
     t.count++;
     if (errorCode !== undefined) t.errors[errorCode] = (t.errors[errorCode] ?? 0) + 1;
     if (seconds !== undefined) {
@@ -33,7 +34,8 @@ export class TaskStats {
 
   snapshot(): Record<string, TaskCounters> {
     const out: Record<string, TaskCounters> = {};
-    for (const [k, t] of this.#byTask) out[k] = { count: t.count, errors: { ...t.errors }, buckets: [...t.buckets], sumSeconds: t.sumSeconds };
+    for (const [k, t] of this.#byTask)
+      out[k] = { count: t.count, errors: { ...t.errors }, buckets: [...t.buckets], sumSeconds: t.sumSeconds };
     return out;
   }
 }

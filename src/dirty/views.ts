@@ -20,7 +20,9 @@ export interface DirtyStatsView {
   readonly tasks: number;
   readonly errors: number;
   /** By `task.method`: count, errors by code, mean seconds. */
-  readonly byTask: Readonly<Record<string, { readonly count: number; readonly errors: Readonly<Record<string, number>>; readonly meanSeconds: number | null }>>;
+  readonly byTask: Readonly<
+    Record<string, { readonly count: number; readonly errors: Readonly<Record<string, number>>; readonly meanSeconds: number | null }>
+  >;
   readonly exits: Readonly<Record<string, number>>;
 }
 
@@ -72,7 +74,13 @@ function splitKey(key: string): { task: string; method: string } {
 export function dirtyMetricsJson(view: DirtyView | undefined): DirtyJsonMetric[] {
   if (view === undefined) return [];
   const s = view.snapshot;
-  const m = (name: string, help: string, type: DirtyJsonMetric['type'], values: JsonValue[]): DirtyJsonMetric => ({ name, help, type, aggregator: 'sum', values });
+  const m = (name: string, help: string, type: DirtyJsonMetric['type'], values: JsonValue[]): DirtyJsonMetric => ({
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    values,
+  });
   const tasks: JsonValue[] = [];
   const errs: JsonValue[] = [];
   const durations: JsonValue[] = [];
@@ -91,7 +99,9 @@ export function dirtyMetricsJson(view: DirtyView | undefined): DirtyJsonMetric[]
     durations.push({ value: cumulative, labels, metricName: 'tsgun_dirty_task_duration_seconds_count' });
   }
   return [
-    m('tsgun_dirty_workers', 'Dirty worker processes alive (booting, idle, busy or stopping).', 'gauge', [{ value: s?.workers.length ?? 0, labels: {} }]),
+    m('tsgun_dirty_workers', 'Dirty worker processes alive (booting, idle, busy or stopping).', 'gauge', [
+      { value: s?.workers.length ?? 0, labels: {} },
+    ]),
     m('tsgun_dirty_workers_target', 'Number of dirty workers the dirty arbiter keeps (--dirty-workers, ctl dirty-add/remove).', 'gauge', [
       { value: view.target, labels: {} },
     ]),

@@ -24,7 +24,11 @@ export class DirtyWorker {
 
   constructor(boot: DirtyWorkerBoot) {
     this.#boot = boot;
-    this.#log = createErrorLog({ level: boot.logLevel as LogLevelName, file: boot.errorLogfile, base: { role: 'dirty-worker', dirtyWorker: boot.id } }).log;
+    this.#log = createErrorLog({
+      level: boot.logLevel as LogLevelName,
+      file: boot.errorLogfile,
+      base: { role: 'dirty-worker', dirtyWorker: boot.id },
+    }).log;
   }
 
   async run(): Promise<void> {
@@ -91,7 +95,8 @@ export class DirtyWorker {
   async #call(msg: Extract<ToWorker, { t: 'task' }>): Promise<unknown> {
     const app = this.#apps.get(msg.task);
     const fn = app?.method(msg.method);
-    if (fn === undefined) throw coded('TSGUN_ERR_DIRTY_UNKNOWN_TASK', app ? `${msg.task} has no task method "${msg.method}"` : `no dirty app ${msg.task}`);
+    if (fn === undefined)
+      throw coded('TSGUN_ERR_DIRTY_UNKNOWN_TASK', app ? `${msg.task} has no task method "${msg.method}"` : `no dirty app ${msg.task}`);
     let args: unknown;
     try {
       args = deserialize(msg.args);

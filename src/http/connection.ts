@@ -637,7 +637,8 @@ export class Connection implements ParserSink, ResponseOwner {
     }
     const next = this.#next;
     if (next !== null) {
-      if (next.ready) this.#enterGate(); // pipelined request: its turn
+      if (next.ready)
+        this.#enterGate(); // pipelined request: its turn
       else this.#resumeInput(); // still buffering its body: #parse enters the gate when it is ready
       return;
     }

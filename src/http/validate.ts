@@ -443,17 +443,32 @@ export function connectionFlags(value: string): number {
  */
 const FORBIDDEN_TRAILERS: ReadonlySet<string> = new Set([
   // framing
-  'content-length', 'transfer-encoding', 'trailer',
+  'content-length',
+  'transfer-encoding',
+  'trailer',
   // routing
   'host',
   // connection control (RFC 9110 §7.6)
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'upgrade',
   // request controls (RFC 9110 §7.6.2, §10.1.1, §14.2; RFC 9111 §5.2, §5.4)
-  'expect', 'max-forwards', 'cache-control', 'pragma', 'range',
+  'expect',
+  'max-forwards',
+  'cache-control',
+  'pragma',
+  'range',
   // conditionals (RFC 9110 §13.1)
-  'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
   // authentication (RFC 9110 §11.6)
-  'authorization', 'proxy-authorization',
+  'authorization',
+  'proxy-authorization',
 ]);
 
 /** True when a trailer field of this name must be refused (see FORBIDDEN_TRAILERS). */

@@ -123,7 +123,11 @@ function stats(value: unknown): WorkerStatsSnapshot {
 function busy(value: unknown): RequestInProgress | undefined {
   if (value === undefined) return undefined;
   const b = plain(value, 'busy');
-  return { method: text(field(b, 'method'), 'busy.method'), url: text(field(b, 'url'), 'busy.url'), since: amount(field(b, 'since'), 'busy.since') };
+  return {
+    method: text(field(b, 'method'), 'busy.method'),
+    url: text(field(b, 'url'), 'busy.url'),
+    since: amount(field(b, 'since'), 'busy.since'),
+  };
 }
 
 function decodeTagged(m: Plain, tag: string): WorkerMessage {

@@ -34,7 +34,10 @@ function openDestination(target: string, stdFd: 1 | 2): DestinationStream & Reop
   // A file: writes that fail drop lines instead of crashing or hanging the process (file-sink.ts).
   if (target !== '-') return new FileSink(target);
   // sync for the std streams so nothing is lost when a worker exits right after logging.
-  const stream = pino.destination({ dest: stdFd, sync: true }) as unknown as DestinationStream & { flushSync(): void; on(e: 'error', f: () => void): void };
+  const stream = pino.destination({ dest: stdFd, sync: true }) as unknown as DestinationStream & {
+    flushSync(): void;
+    on(e: 'error', f: () => void): void;
+  };
   let dropped = 0;
   // A failing stdout/stderr (a closed pipe, 2>/dev/full) must not become an uncaught 'error'.
   stream.on('error', () => dropped++);

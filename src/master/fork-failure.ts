@@ -45,7 +45,10 @@ export class StopDeadline {
     if (this.#killedAt === undefined) {
       this.#killedAt = now;
       const left = [...records].filter((r) => r.alive);
-      log.error({ workerPids: left.map((r) => r.pid) }, 'Stop deadline passed (--graceful-timeout plus margin): SIGKILL to the remaining workers');
+      log.error(
+        { workerPids: left.map((r) => r.pid) },
+        'Stop deadline passed (--graceful-timeout plus margin): SIGKILL to the remaining workers',
+      );
       for (const r of left) kill(r);
       return false;
     }

@@ -201,7 +201,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       this.#openResources();
       if (this.#identity) {
         handOverLogFiles([settings.errorLogfile, settings.accessLogfile ?? '-'], this.#identity);
-        handOverPaths(this.#listeners.flatMap((l) => l.ownedPath ?? []), this.#identity);
+        handOverPaths(
+          this.#listeners.flatMap((l) => l.ownedPath ?? []),
+          this.#identity,
+        );
       }
       await this.#openControl();
       this.#openLoopResources();
@@ -452,7 +455,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     if (record.pid !== 0) this.#log.info({ worker: age, workerPid: record.pid }, `Booting worker with pid: ${record.pid}`);
     void runHook(this.#hooks, 'postFork', this.#log, this.#view(), this.#workerView(record, age));
     // Strictly decoded; invalid ones are logged and dropped (master/worker-inbox.ts).
-    worker.on('message', workerInbox(record, this.#log, (msg) => this.#onMessage(record, msg)));
+    worker.on(
+      'message',
+      workerInbox(record, this.#log, (msg) => this.#onMessage(record, msg)),
+    );
     worker.on('error', (err) => {
       if (isForkFailure(worker) && record.alive) {
         // No process was created: no 'exit' will ever come. Reap the record now (master/fork-failure.ts).
@@ -767,7 +773,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     try {
       handOverLogFiles([settings.errorLogfile, settings.accessLogfile ?? '-'], this.#identity);
     } catch (err) {
-      this.#log.error({ err: errorMessage(err) }, 'Cannot hand the reopened log files to the workers\' user');
+      this.#log.error({ err: errorMessage(err) }, "Cannot hand the reopened log files to the workers' user");
     }
   }
 
@@ -824,7 +830,10 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
       workers: { target: this.#target, running },
       controlSocket: this.#control?.path ?? null,
       metricsUrl: this.#metrics?.url ?? null,
-      listenBacklog: listenQueues(this.#listeners.map((l) => l.info.url), this.#config.settings.backlog), // kernel accept queues
+      listenBacklog: listenQueues(
+        this.#listeners.map((l) => l.info.url),
+        this.#config.settings.backlog,
+      ), // kernel accept queues
     };
   }
 
@@ -843,7 +852,9 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
   }
 
   effectiveConfig(): EffectiveConfig {
-    const hooks = Object.entries(this.#config.hooks).filter(([, fn]) => fn !== undefined).map(([name]) => name);
+    const hooks = Object.entries(this.#config.hooks)
+      .filter(([, fn]) => fn !== undefined)
+      .map(([name]) => name);
     return { app: this.#config.app, configFile: this.#config.configFile, settings: this.#config.settings, hooks };
   }
 

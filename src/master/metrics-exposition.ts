@@ -86,7 +86,7 @@ export function totalsToJson(t: CounterTotals, inFlight: number | undefined): Js
     ),
     metric(
       'tsgun_http_request_upstream_queue_seconds',
-      'Time from a trusted proxy\'s X-Request-Start to dispatch: includes the kernel accept queue (requests that carried the header).',
+      "Time from a trusted proxy's X-Request-Start to dispatch: includes the kernel accept queue (requests that carried the header).",
       'histogram',
       t.upstreamQueue === undefined ? [] : histogramValues('tsgun_http_request_upstream_queue_seconds', QUEUE_BUCKETS, t.upstreamQueue, {}),
     ),

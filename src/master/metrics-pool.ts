@@ -10,7 +10,14 @@
  * only grow. The price: up to one heartbeat interval (1 s) of staleness, and a worker killed
  * with SIGKILL loses what it counted since its last heartbeat.
  */
-import { FAULT_KINDS, STATUS_CLASSES, type FaultKind, type HistogramSnapshot, type StatusClass, type WorkerStatsSnapshot } from '../ipc/stats-snapshot.js';
+import {
+  FAULT_KINDS,
+  STATUS_CLASSES,
+  type FaultKind,
+  type HistogramSnapshot,
+  type StatusClass,
+  type WorkerStatsSnapshot,
+} from '../ipc/stats-snapshot.js';
 
 /** Exit reasons after which the master replaces the worker: a restart. */
 export const RESTART_REASONS = ['crash', 'timeout', 'max-requests', 'memory', 'reload', 'killed'] as const;

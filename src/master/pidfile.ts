@@ -14,7 +14,10 @@ import { TsgunError } from '../errors.js';
 import { isProcessAlive } from '../process-alive.js';
 import { currentUid } from '../control/private-dir.js';
 
-type Existing = { readonly kind: 'none' } | { readonly kind: 'ours'; readonly pid: number | undefined } | { readonly kind: 'untrusted'; readonly why: string };
+type Existing =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'ours'; readonly pid: number | undefined }
+  | { readonly kind: 'untrusted'; readonly why: string };
 
 export class PidFile {
   #path: string;

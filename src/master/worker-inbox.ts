@@ -12,7 +12,11 @@ import type { Logger } from '../log/logger.js';
 const LOG_FIRST = 3;
 const LOG_EVERY = 1000;
 
-export function workerInbox(worker: { readonly age: number; readonly pid: number }, log: Logger, handle: (msg: WorkerMessage) => void): (raw: unknown) => void {
+export function workerInbox(
+  worker: { readonly age: number; readonly pid: number },
+  log: Logger,
+  handle: (msg: WorkerMessage) => void,
+): (raw: unknown) => void {
   let invalid = 0;
   return (raw) => {
     const decoded = decodeWorkerMessage(raw);
@@ -20,14 +24,20 @@ export function workerInbox(worker: { readonly age: number; readonly pid: number
     if (decoded.kind === 'invalid') {
       invalid++;
       if (invalid <= LOG_FIRST || invalid % LOG_EVERY === 0) {
-        log.warn({ worker: worker.age, workerPid: worker.pid, reason: decoded.reason, invalidMessages: invalid }, 'Dropped an invalid message from a worker');
+        log.warn(
+          { worker: worker.age, workerPid: worker.pid, reason: decoded.reason, invalidMessages: invalid },
+          'Dropped an invalid message from a worker',
+        );
       }
       return;
     }
     try {
       handle(decoded.message);
     } catch (err) {
-      log.error({ worker: worker.age, workerPid: worker.pid, err: errorMessage(err), type: decoded.message.tsgun }, 'Failed to handle a worker message');
+      log.error(
+        { worker: worker.age, workerPid: worker.pid, err: errorMessage(err), type: decoded.message.tsgun },
+        'Failed to handle a worker message',
+      );
     }
   };
 }

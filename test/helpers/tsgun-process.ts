@@ -143,7 +143,8 @@ export function spawnTsgun(args: readonly string[], options: StartOptions = {}):
       return result;
     },
   };
-  void proc.waitForLine((l) => typeof l['url'] === 'string' && String(l.msg).startsWith('Listening at'), options.timeoutMs ?? 15_000)
+  void proc
+    .waitForLine((l) => typeof l['url'] === 'string' && String(l.msg).startsWith('Listening at'), options.timeoutMs ?? 15_000)
     .then((l) => (url = String(l['url'])))
     .catch(() => undefined);
   return proc;

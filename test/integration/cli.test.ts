@@ -12,7 +12,8 @@ describe('cli', () => {
     const run = spawnTsgun(['--help']);
     expect((await run.exited).code).toBe(0);
     const help = run.stdout();
-    for (const flag of ['--workers', '--bind', '--worker-class', '--keep-alive', '--access-logfile', '--check-config']) expect(help).toContain(flag);
+    for (const flag of ['--workers', '--bind', '--worker-class', '--keep-alive', '--access-logfile', '--check-config'])
+      expect(help).toContain(flag);
     expect(help).toContain('WEB_CONCURRENCY');
   });
 
@@ -68,7 +69,11 @@ describe('cli', () => {
     const tsgun = await startTsgun(['examples/hello.js', '--access-logfile', '-', ...LOCAL]);
     await request(`${tsgun.url}/path?q=1`, { headers: { 'user-agent': 'tsgun-test', referer: 'http://ref.example/' } });
     await tsgun.stop();
-    const line = tsgun.stdout().trim().split('\n').find((l) => l.includes('/path?q=1'));
+    const line = tsgun
+      .stdout()
+      .trim()
+      .split('\n')
+      .find((l) => l.includes('/path?q=1'));
     expect(line).toMatch(/^127\.0\.0\.1 - - \[[^\]]+\] "GET \/path\?q=1 HTTP\/1\.1" 200 \d+ "http:\/\/ref\.example\/" "tsgun-test"$/);
   });
 });

@@ -40,7 +40,12 @@ async function ok(run: Promise<CtlRun>): Promise<string> {
 }
 
 /** Polls in-process (a ctl process per poll would compete with the load for the 2 cores). */
-async function readyWorkers(socket: string, n: number, timeoutMs = 15_000, pred: (w: WorkerSnapshot) => boolean = () => true): Promise<WorkerSnapshot[]> {
+async function readyWorkers(
+  socket: string,
+  n: number,
+  timeoutMs = 15_000,
+  pred: (w: WorkerSnapshot) => boolean = () => true,
+): Promise<WorkerSnapshot[]> {
   let last: WorkerSnapshot[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -72,7 +77,14 @@ describe('tsgun ctl', () => {
     expect(status.stdout).toMatch(/worker class:\s+sync/);
 
     const json = JSON.parse(await ok(runCtl(['status', '--json'], env))) as MasterStatus;
-    expect(json).toMatchObject({ pid: tsgun.pid, workerClass: 'sync', binds: [tsgun.url], workers: { target: 2, running: 2 }, controlSocket: socket, metricsUrl: null });
+    expect(json).toMatchObject({
+      pid: tsgun.pid,
+      workerClass: 'sync',
+      binds: [tsgun.url],
+      workers: { target: 2, running: 2 },
+      controlSocket: socket,
+      metricsUrl: null,
+    });
     expect(json.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(json.uptimeSeconds).toBeGreaterThan(0);
 
@@ -99,7 +111,13 @@ describe('tsgun ctl', () => {
     for (const w of workers) expect(table.some((row) => row.trimStart().startsWith(`${w.pid} `) && row.includes('MiB'))).toBe(true);
 
     const stats = await ctlJson<PoolStatsView>(socket, ['stats']);
-    expect(stats).toMatchObject({ requests: 20, requestsByStatusClass: { '2xx': 20 }, inFlight: 0, aborted: 0, workers: { target: 2, running: 2 } });
+    expect(stats).toMatchObject({
+      requests: 20,
+      requestsByStatusClass: { '2xx': 20 },
+      inFlight: 0,
+      aborted: 0,
+      workers: { target: 2, running: 2 },
+    });
     expect(await ok(runCtl(['stats'], env))).toMatch(/requests:\s+20/);
 
     const config = await ctlJson<{ app: string; settings: Record<string, unknown> }>(socket, ['config']);
@@ -175,7 +193,10 @@ describe('tsgun ctl', () => {
       expect(frame).toMatch(/PID\s+ID\s+STATE\s+REQ\/S\s+IN-FLIGHT\s+BUSY\s+RSS\s+REQUESTS/);
     }
     const json = await runCtl(['top', '-n', '2', '--interval', '0.2', '--json', '--control-socket', socket]);
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { workers: WorkerSnapshot[] });
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { workers: WorkerSnapshot[] });
     expect(lines).toHaveLength(2);
     expect(lines[1]!.workers).toHaveLength(2);
   });
@@ -209,18 +230,31 @@ describe('tsgun ctl', () => {
       return b;
     };
     raw.write(Buffer.concat([head(5), Buffer.from('{nope')]));
-    expect(await raw.next()).toMatchObject({ ok: false, error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('not valid JSON') } });
+    expect(await raw.next()).toMatchObject({
+      ok: false,
+      error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('not valid JSON') },
+    });
     raw.send([1, 2, 3]);
     expect(await raw.next()).toMatchObject({ ok: false, error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST' } });
     raw.send({ command: 'frobnicate', id: 7 });
-    expect(await raw.next()).toMatchObject({ ok: false, id: 7, error: { message: expect.stringContaining('unknown command "frobnicate"') } });
+    expect(await raw.next()).toMatchObject({
+      ok: false,
+      id: 7,
+      error: { message: expect.stringContaining('unknown command "frobnicate"') },
+    });
     raw.send({ command: 'scale', args: { workers: -3 } });
-    expect(await raw.next()).toMatchObject({ ok: false, error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('"workers" must be an integer') } });
+    expect(await raw.next()).toMatchObject({
+      ok: false,
+      error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('"workers" must be an integer') },
+    });
     raw.send({ command: 'status', id: 'a' });
     expect(await raw.next()).toMatchObject({ ok: true, id: 'a', result: { pid: tsgun.pid } });
     // Oversized: refused from the header alone; the connection is closed after the reply.
     raw.write(head(0x7fffffff));
-    expect(await raw.next()).toMatchObject({ ok: false, error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('exceeds the limit') } });
+    expect(await raw.next()).toMatchObject({
+      ok: false,
+      error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('exceeds the limit') },
+    });
     expect(await raw.next()).toBeUndefined();
     expect(raw.closed).toBe(true);
     // A client that vanishes mid-frame does not hurt either.
@@ -252,8 +286,11 @@ describe('tsgun ctl', () => {
           "const s=require('net').connect(process.argv[1]);" +
           "s.on('connect',()=>{console.log('connected');process.exit(0)});" +
           "s.on('error',(e)=>{console.log(e.code);process.exit(0)})";
-        execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script, path], { timeout: 10_000 }, (err, stdout, stderr) =>
-          resolve(err ? `failed: ${stderr}` : stdout.trim()),
+        execFile(
+          'setpriv',
+          ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script, path],
+          { timeout: 10_000 },
+          (err, stdout, stderr) => resolve(err ? `failed: ${stderr}` : stdout.trim()),
         );
       });
     try {

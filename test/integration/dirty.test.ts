@@ -33,7 +33,18 @@ interface Served {
 async function serve(args: readonly string[] = [], options: { app?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
   const socket = join(tempDir(), 'ctl.sock');
   const tsgun = await startTsgun(
-    [options.app ?? 'test/fixtures/dirty/app.js', '-b', '127.0.0.1:0', '--control-socket', socket, '--dirty-app', TASKS, '--dirty-workers', '2', ...args],
+    [
+      options.app ?? 'test/fixtures/dirty/app.js',
+      '-b',
+      '127.0.0.1:0',
+      '--control-socket',
+      socket,
+      '--dirty-app',
+      TASKS,
+      '--dirty-workers',
+      '2',
+      ...args,
+    ],
     { cwd: options.cwd, env: options.env },
   );
   return { tsgun, socket };
@@ -68,8 +79,17 @@ async function readyPids(socket: string, n: number, except: readonly number[] = 
 }
 
 describe('dirty workers: start-up and errors', () => {
-  it('halts start-up with the dirty app\'s error and exit code 3 when it cannot load', async () => {
-    const tsgun = spawnTsgun(['test/fixtures/dirty/app.js', '-b', '127.0.0.1:0', '--no-control-socket', '--dirty-app', 'test/fixtures/dirty/broken.js', '--dirty-workers', '2']);
+  it("halts start-up with the dirty app's error and exit code 3 when it cannot load", async () => {
+    const tsgun = spawnTsgun([
+      'test/fixtures/dirty/app.js',
+      '-b',
+      '127.0.0.1:0',
+      '--no-control-socket',
+      '--dirty-app',
+      'test/fixtures/dirty/broken.js',
+      '--dirty-workers',
+      '2',
+    ]);
     const exit = await tsgun.exited;
     expect(exit.code).toBe(3);
     expect(tsgun.stderr()).toContain('dirty model file missing: /nonexistent/model.bin');
@@ -87,15 +107,26 @@ describe('dirty workers: start-up and errors', () => {
     expect((await call(tsgun.url, 'echo', [{ a: [1, 'two'] }])).value?.value).toEqual({ a: [1, 'two'] });
     expect((await call(tsgun.url, 'bytes', [100_000])).value?.bytes).toBe(100_000);
     // Two idle workers, fewest tasks first: four calls → each worker twice, its count going 1, 2.
-    const counts = await Promise.all([0, 1, 2, 3].map(async (i) => { await new Promise((r) => setTimeout(r, i * 30)); return call(tsgun.url, 'count'); }));
+    const counts = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        await new Promise((r) => setTimeout(r, i * 30));
+        return call(tsgun.url, 'count');
+      }),
+    );
     expect(counts.map((c) => c.value?.calls).sort()).toEqual([1, 1, 2, 2]);
     expect(await call(tsgun.url, 'boom', ['the model is not loaded'])).toEqual({
       error: { code: 'TSGUN_ERR_DIRTY_TASK', message: 'Dirty task failed: the model is not loaded', name: 'TsgunError' },
     });
-    expect((await call(tsgun.url, 'nope')).error).toMatchObject({ code: 'TSGUN_ERR_DIRTY_UNKNOWN_TASK', message: expect.stringContaining('no task method "nope"') });
+    expect((await call(tsgun.url, 'nope')).error).toMatchObject({
+      code: 'TSGUN_ERR_DIRTY_UNKNOWN_TASK',
+      message: expect.stringContaining('no task method "nope"'),
+    });
     expect((await call(tsgun.url, 'init')).error?.code).toBe('TSGUN_ERR_DIRTY_UNKNOWN_TASK');
     expect((await call(tsgun.url, 'toString')).error?.code).toBe('TSGUN_ERR_DIRTY_UNKNOWN_TASK');
-    expect((await call(tsgun.url, 'echo', [], 'other.js:Thing')).error).toMatchObject({ code: 'TSGUN_ERR_DIRTY_UNKNOWN_TASK', message: expect.stringContaining('no dirty app other.js:Thing') });
+    expect((await call(tsgun.url, 'echo', [], 'other.js:Thing')).error).toMatchObject({
+      code: 'TSGUN_ERR_DIRTY_UNKNOWN_TASK',
+      message: expect.stringContaining('no dirty app other.js:Thing'),
+    });
     expect((await call(tsgun.url, 'fn')).error?.code).toBe('TSGUN_ERR_DIRTY_SERIALIZE');
   });
 

@@ -27,10 +27,22 @@ interface Stage {
 
 /** The instructions of the Dockerfile's last stage (what the image runs). */
 function finalStage(text: string): { stages: number; stage: Stage } {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const stages = lines.filter((l) => /^FROM\s/i.test(l)).length;
   const last = lines.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true);
-  const stage = { from: lines[last]!, env: {} as Record<string, string>, user: undefined as string | undefined, workdir: undefined as string | undefined, stopSignal: undefined as string | undefined, entrypoint: [] as string[], cmd: [] as string[] };
+  const stage = {
+    from: lines[last]!,
+    env: {} as Record<string, string>,
+    user: undefined as string | undefined,
+    workdir: undefined as string | undefined,
+    stopSignal: undefined as string | undefined,
+    entrypoint: [] as string[],
+    cmd: [] as string[],
+  };
   for (const line of lines.slice(last + 1)) {
     const [, op = '', rest = ''] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
     switch (op.toUpperCase()) {

@@ -32,7 +32,11 @@ afterEach(() => {
 });
 
 async function startService(): Promise<{ child: ChildProcess; admin: string; app: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [join(FIXTURES, 'service.mjs'), APP], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(FIXTURES, 'service.mjs'), APP], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   services.add(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let out = '';

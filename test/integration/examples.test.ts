@@ -37,7 +37,9 @@ function stream(url: string): Promise<Streamed> {
         times.push(performance.now());
         text += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, spreadMs: (times.at(-1) ?? 0) - (times[0] ?? 0) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, spreadMs: (times.at(-1) ?? 0) - (times[0] ?? 0) }),
+      );
       res.on('error', reject);
     });
     req.setTimeout(10_000, () => req.destroy(new Error('stream timed out')));
@@ -108,7 +110,11 @@ describe('examples/', () => {
     ['app.cjs', 'cjs'],
   ])('plain/%s: a (req, res) handler as %s', async (file, kind) => {
     const tsgun = await serve([`examples/plain/${file}`]);
-    expect(JSON.parse((await request(`${tsgun.url}/x?y=1`, { method: 'DELETE' })).body)).toMatchObject({ module: kind, method: 'DELETE', url: '/x?y=1' });
+    expect(JSON.parse((await request(`${tsgun.url}/x?y=1`, { method: 'DELETE' })).body)).toMatchObject({
+      module: kind,
+      method: 'DELETE',
+      url: '/x?y=1',
+    });
     expect((await request(`${tsgun.url}/health`)).status).toBe(204);
     expect((await tsgun.stop()).code).toBe(0);
   });
@@ -148,7 +154,16 @@ describe('examples/', () => {
   });
 
   it('dirty/: the prime sieve runs in a dirty worker while the HTTP worker answers (README command)', async () => {
-    const tsgun = await serve(['examples/dirty/app.js', '-k', 'async', '--no-control-socket', '--dirty-app', 'examples/dirty/primes.js:PrimeSieve', '--dirty-workers', '2']);
+    const tsgun = await serve([
+      'examples/dirty/app.js',
+      '-k',
+      'async',
+      '--no-control-socket',
+      '--dirty-app',
+      'examples/dirty/primes.js:PrimeSieve',
+      '--dirty-workers',
+      '2',
+    ]);
     const sieve = request(`${tsgun.url}/primes?n=20000000`, { timeoutMs: 20_000 });
     expect((await request(`${tsgun.url}/`)).body).toMatch(/^Hello from HTTP worker/);
     const counted = await sieve;

@@ -69,7 +69,9 @@ async function run(c: Case): Promise<void> {
       await client.until((t) => parseResponses(t, head).length >= responseCount(e), 5000);
     }
     const responses = parseResponses(client.text, head);
-    expect(responses.length, `responses to ${JSON.stringify(c.raw.slice(0, 80))}: ${JSON.stringify(client.text.slice(0, 200))}`).toBe(responseCount(e));
+    expect(responses.length, `responses to ${JSON.stringify(c.raw.slice(0, 80))}: ${JSON.stringify(client.text.slice(0, 200))}`).toBe(
+      responseCount(e),
+    );
     let finals = responses;
     if (e.interim !== undefined) {
       expect(responses[0]?.status).toBe(e.interim);

@@ -85,7 +85,9 @@ describe('reload (HUP)', () => {
     const hups = await signalDuring(tsgun.pid, 'SIGHUP', 3000, run);
     const result = await run;
     expect(hups).toBeGreaterThanOrEqual(6);
-    expect(tsgun.lines.filter((l) => l.msg === 'Reload complete: new workers ready, old workers stopping').length).toBeGreaterThanOrEqual(5);
+    expect(tsgun.lines.filter((l) => l.msg === 'Reload complete: new workers ready, old workers stopping').length).toBeGreaterThanOrEqual(
+      5,
+    );
     expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, resets: result.resets }).toEqual({
       errors: 0,
       timeouts: 0,
@@ -152,7 +154,10 @@ describe('scaling and hooks', () => {
       await sleep(300);
     }
     await tsgun.waitForLine((l) => msg(l) === 'Scaling workers from 2 to 1', 5000);
-    await waitUntil(() => tsgun.lines.filter((l) => l['reason'] === 'scale-down' && msg(l).startsWith('Worker exiting')).length === 2, 8000);
+    await waitUntil(
+      () => tsgun.lines.filter((l) => l['reason'] === 'scale-down' && msg(l).startsWith('Worker exiting')).length === 2,
+      8000,
+    );
     expect(tsgun.lines.some((l) => msg(l) === 'Scaling workers from 1 to 0')).toBe(false);
     expect((await request(`${tsgun.url}/`)).status).toBe(200);
 

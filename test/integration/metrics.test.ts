@@ -121,7 +121,7 @@ describe('metrics', () => {
     expect((await request(`${tsgun.url}/metrics`)).body).toBe('status 200\n');
   });
 
-  it('counts parser rejections by reason, apart from the app\'s requests', async () => {
+  it("counts parser rejections by reason, apart from the app's requests", async () => {
     const tsgun = await startTsgun(['test/fixtures/cli/status-app.js', '-k', 'async', '-w', '1', ...LOCAL]);
     const url = await metricsUrl(tsgun);
     const port = Number(new URL(tsgun.url).port);
@@ -129,7 +129,10 @@ describe('metrics', () => {
       new Promise((resolve, reject) => {
         const s = net.connect(port, '127.0.0.1', () => s.end(bytes));
         let got = '';
-        s.setEncoding('utf8').on('data', (c: string) => (got += c)).on('close', () => resolve(got)).on('error', reject);
+        s.setEncoding('utf8')
+          .on('data', (c: string) => (got += c))
+          .on('close', () => resolve(got))
+          .on('error', reject);
       });
     expect(await raw('GET / HTTP/1.1\r\nHo st: x\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await raw(`GET /${'a'.repeat(5000)} HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(/^HTTP\/1\.1 414 /);
@@ -168,7 +171,10 @@ describe('metrics', () => {
     process.kill(tsgun.pid, 'SIGHUP');
     await tsgun.waitForLine((l) => String(l.msg).startsWith('Reload complete'));
     await hit(`${tsgun.url}/status/500`, 30);
-    m = await scrapeUntil(url, (s) => s.get('tsgun_worker_restarts_total{reason="reload"}') === 2 && s.get('tsgun_http_requests_total{status_class="5xx"}') === 30);
+    m = await scrapeUntil(
+      url,
+      (s) => s.get('tsgun_worker_restarts_total{reason="reload"}') === 2 && s.get('tsgun_http_requests_total{status_class="5xx"}') === 30,
+    );
     expect(m.get('tsgun_worker_restarts_total{reason="reload"}')).toBe(2);
     expect(m.get('tsgun_http_requests_total{status_class="2xx"}')).toBe(200);
     expect(m.get('tsgun_http_requests_total{status_class="5xx"}')).toBe(30);

@@ -18,9 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAll, ROOT, startTsgun, waitUntil, type TsgunProcess } from '../helpers/tsgun-process.js';
 
-const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find(
-  (path) => spawnSync(path, ['-v']).status === 0,
-) ?? (spawnSync('sh', ['-c', 'command -v nginx']).stdout.toString().trim() || undefined);
+const NGINX =
+  ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find((path) => spawnSync(path, ['-v']).status === 0) ??
+  (spawnSync('sh', ['-c', 'command -v nginx']).stdout.toString().trim() || undefined);
 const APP = join(ROOT, 'test/fixtures/nginx/app.js');
 const CERT_DIR = join(ROOT, 'test/fixtures/nginx');
 /** A client address nginx will see (all of 127/8 is loopback): distinct from nginx's own 127.0.0.1. */
@@ -202,7 +202,12 @@ function send(url: string, options: Send = {}): Promise<Reply> {
           times.push(performance.now());
         });
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), spreadMs: (times.at(-1) ?? 0) - (times[0] ?? 0) }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            spreadMs: (times.at(-1) ?? 0) - (times[0] ?? 0),
+          }),
         );
         res.on('error', reject);
       },
@@ -275,7 +280,12 @@ describe.skipIf(!NGINX)(`nginx (${NGINX ?? 'not installed'}) in front of tsgun`,
     expect(whoami).toMatchObject({ ip: CLIENT_IP, protocol: 'https', host: new URL(nginx.httpsUrl).host, forwardedFor: CLIENT_IP });
     // tsgun's own view (issue 4: forwarded headers from a trusted unix-socket peer): the access log's %(h)s.
     expect(await waitUntil(() => tsgun.stdout().includes('GET /whoami'), 2000)).toBe(true);
-    expect(tsgun.stdout().split('\n').find((l) => l.includes('GET /whoami'))).toMatch(new RegExp(`^${CLIENT_IP.replaceAll('.', '\\.')} `));
+    expect(
+      tsgun
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('GET /whoami')),
+    ).toMatch(new RegExp(`^${CLIENT_IP.replaceAll('.', '\\.')} `));
 
     const body = randomBytes(20 * 1024 * 1024);
     const upload = await send(`${nginx.httpUrl}/upload`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
@@ -288,10 +298,16 @@ describe.skipIf(!NGINX)(`nginx (${NGINX ?? 'not installed'}) in front of tsgun`,
 
     // A reload in the middle of a load run: old workers finish, new ones take over, nothing fails.
     const reloaded = waitForReload(tsgun);
-    const result = load(nginx.httpUrl, 8, sleep(500).then(() => {
-      process.kill(tsgun.pid, 'SIGHUP');
-      return reloaded;
-    }).then(() => sleep(500)));
+    const result = load(
+      nginx.httpUrl,
+      8,
+      sleep(500)
+        .then(() => {
+          process.kill(tsgun.pid, 'SIGHUP');
+          return reloaded;
+        })
+        .then(() => sleep(500)),
+    );
     const { statuses, errors, total } = await result;
     expect(errors).toEqual([]);
     expect(fiveHundreds(await result)).toBe(0);

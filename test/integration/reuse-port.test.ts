@@ -49,7 +49,10 @@ describe.skipIf(!NODE24)(`--reuse-port on ${NODE24 ?? 'Node 24 (not found)'}`, (
     const after = await pidsServing(tsgun.url, 30);
     expect([...after.keys()].some((pid) => before.has(pid))).toBe(false);
     expect((await tsgun.stop()).code).toBe(0);
-    const left = await request(`${tsgun.url}/`).then(() => 'served', (err: NodeJS.ErrnoException) => err.code);
+    const left = await request(`${tsgun.url}/`).then(
+      () => 'served',
+      (err: NodeJS.ErrnoException) => err.code,
+    );
     expect(left).toBe('ECONNREFUSED');
   });
 

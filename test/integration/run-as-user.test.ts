@@ -59,8 +59,24 @@ describe.skipIf(!IS_ROOT || !NOBODY)('a root-started master with --user nobody',
     const socket = join(dir, 'app.sock');
     const errorLog = join(dir, 'logs/error.log');
     const accessLog = join(dir, 'logs/access.log');
-    const tsgun = await startTsgun([APP, '-w', '2', '-b', `unix:${socket}`, '-b', '127.0.0.1:0', '--user', 'nobody',
-      '--error-logfile', errorLog, '--access-logfile', accessLog], { waitReady: false });
+    const tsgun = await startTsgun(
+      [
+        APP,
+        '-w',
+        '2',
+        '-b',
+        `unix:${socket}`,
+        '-b',
+        '127.0.0.1:0',
+        '--user',
+        'nobody',
+        '--error-logfile',
+        errorLog,
+        '--access-logfile',
+        accessLog,
+      ],
+      { waitReady: false },
+    );
     const logText = (): string => (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : '');
     expect(await waitUntil(() => logText().includes('"msg":"Ready: 2 worker(s) serving"'), 15_000)).toBe(true);
     const master = procIds(tsgun.pid);
@@ -109,11 +125,13 @@ describe.skipIf(!IS_ROOT || !NOBODY)('a root-started master with --user nobody',
     expect((await tsgun.stop()).code).toBe(0);
   });
 
-  it('--initgroups gives the workers the user\'s supplementary groups; without it only --group; a numeric --user works', async () => {
+  it("--initgroups gives the workers the user's supplementary groups; without it only --group; a numeric --user works", async () => {
     // A system user that is a member of some group (e.g. postgres in ssl-cert), else nobody.
-    const member = spawnSync('getent', ['group'], { encoding: 'utf8' }).stdout.split('\n')
-      .flatMap((l) => (l.split(':')[3] ?? '').split(',').filter(Boolean))
-      .find((name) => passwdIds(name) !== undefined) ?? 'nobody';
+    const member =
+      spawnSync('getent', ['group'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .flatMap((l) => (l.split(':')[3] ?? '').split(',').filter(Boolean))
+        .find((name) => passwdIds(name) !== undefined) ?? 'nobody';
     const ids = passwdIds(member)!;
     const expected = spawnSync('id', ['-G', member], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
     const groupsOf = async (extra: string[]): Promise<number[]> => {
@@ -140,7 +158,10 @@ describe.skipIf(!IS_ROOT || !NOBODY)('a root-started master with --user nobody',
 
 describe('start-up errors a new user meets', () => {
   it('an unknown --user or --group: exit 2 naming it', () => {
-    for (const [flag, what] of [['--user', 'user'], ['--group', 'group']] as const) {
+    for (const [flag, what] of [
+      ['--user', 'user'],
+      ['--group', 'group'],
+    ] as const) {
       const args = [BIN, APP, '-b', '127.0.0.1:0', flag, 'no-such-account-h14'];
       const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 15_000 });
       expect(run.status).toBe(2);

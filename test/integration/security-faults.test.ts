@@ -21,7 +21,10 @@ function setNproc(pid: number, limit: string): void {
 }
 
 function softNproc(pid: number): string {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max processes')) ?? '';
+  const line =
+    readFileSync(`/proc/${pid}/limits`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max processes')) ?? '';
   return line.split(/\s{2,}/)[1] ?? 'unlimited';
 }
 
@@ -72,7 +75,16 @@ describe('a worker that never finishes loading', () => {
   });
 
   it('TERM ends the master while the worker is still loading (no --timeout)', async () => {
-    const tsgun = spawnTsgun(['test/fixtures/security/never-loads.js', '-b', '127.0.0.1:0', '--timeout', '0', '--graceful-timeout', '1', '--no-control-socket']);
+    const tsgun = spawnTsgun([
+      'test/fixtures/security/never-loads.js',
+      '-b',
+      '127.0.0.1:0',
+      '--timeout',
+      '0',
+      '--graceful-timeout',
+      '1',
+      '--no-control-socket',
+    ]);
     await tsgun.waitForLine((l) => String(l.msg).startsWith('Booting worker'));
     const pid = Number(tsgun.lines.find((l) => String(l.msg).startsWith('Booting worker'))?.['workerPid']);
     const started = Date.now();

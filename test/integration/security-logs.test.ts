@@ -42,7 +42,17 @@ async function dropped(socket: string, atLeast: number): Promise<PoolStatsView> 
 describe('a log file that fails every write', () => {
   it('--access-logfile /dev/full: workers keep serving, lines are counted as dropped, one warning per process', async () => {
     const socket = join(tempDir(), 'ctl.sock');
-    const tsgun = await startTsgun(['examples/hello.js', '-b', '127.0.0.1:0', '-w', '2', '--access-logfile', '/dev/full', '--control-socket', socket]);
+    const tsgun = await startTsgun([
+      'examples/hello.js',
+      '-b',
+      '127.0.0.1:0',
+      '-w',
+      '2',
+      '--access-logfile',
+      '/dev/full',
+      '--control-socket',
+      socket,
+    ]);
     for (let i = 0; i < 30; i++) expect((await request(tsgun.url)).status).toBe(200);
     const stats = await dropped(socket, 30);
     expect(stats.workerExits).toEqual({});
@@ -58,7 +68,17 @@ describe('a log file that fails every write', () => {
     const dir = tempDir();
     const socket = join(dir, 'ctl.sock');
     const http = join(dir, 'http.sock');
-    const tsgun = spawnTsgun(['examples/hello.js', '-b', `unix:${http}`, '-w', '2', '--error-logfile', '/dev/full', '--control-socket', socket]);
+    const tsgun = spawnTsgun([
+      'examples/hello.js',
+      '-b',
+      `unix:${http}`,
+      '-w',
+      '2',
+      '--error-logfile',
+      '/dev/full',
+      '--control-socket',
+      socket,
+    ]);
     // No log to wait on: poll until it serves.
     let served = false;
     for (const deadline = Date.now() + 15_000; !served && Date.now() < deadline; await new Promise((res) => setTimeout(res, 200))) {
@@ -78,7 +98,17 @@ describe('a log file that fails, then has room again', () => {
     const dir = tempDir();
     const socket = join(dir, 'ctl.sock');
     const log = join(dir, 'access.log');
-    const tsgun = await startTsgun(['examples/hello.js', '-b', '127.0.0.1:0', '-w', '1', '--access-logfile', log, '--control-socket', socket]);
+    const tsgun = await startTsgun([
+      'examples/hello.js',
+      '-b',
+      '127.0.0.1:0',
+      '-w',
+      '1',
+      '--access-logfile',
+      log,
+      '--control-socket',
+      socket,
+    ]);
     const worker = Number(tsgun.lines.find((l) => String(l.msg).startsWith('Booting worker'))?.['workerPid']);
     await request(tsgun.url);
     expect(await waitUntil(() => readFileSync(log, 'utf8').split('\n').length === 2, 5000)).toBe(true);

@@ -37,8 +37,21 @@ describe('clients that never read the response', () => {
     dirs.push(dir);
     const ctl = join(dir, 'ctl.sock');
     const tsgun = await startTsgun([
-      'test/fixtures/security/big-body.js', '-b', '127.0.0.1:0', '-k', 'async', '-w', '1', '--worker-connections', '3',
-      '--send-timeout', '2', '--keep-alive', '60', '--control-socket', ctl,
+      'test/fixtures/security/big-body.js',
+      '-b',
+      '127.0.0.1:0',
+      '-k',
+      'async',
+      '-w',
+      '1',
+      '--worker-connections',
+      '3',
+      '--send-timeout',
+      '2',
+      '--keep-alive',
+      '60',
+      '--control-socket',
+      ctl,
     ]);
     const stuck = [nonReader(tsgun.url), nonReader(tsgun.url), nonReader(tsgun.url)];
     await new Promise((r) => setTimeout(r, 500)); // all three accepted and their bodies buffered
@@ -50,7 +63,11 @@ describe('clients that never read the response', () => {
     expect(await waitUntil(() => tsgun.lines.filter((l) => String(l.msg).startsWith('Client read nothing')).length === 3, 5000)).toBe(true);
     expect(stuck.length).toBe(3);
     let stats: PoolStatsView | undefined;
-    for (const deadline = Date.now() + 5000; Date.now() < deadline && stats?.faults.sendTimeouts !== 3; await new Promise((r) => setTimeout(r, 300))) {
+    for (
+      const deadline = Date.now() + 5000;
+      Date.now() < deadline && stats?.faults.sendTimeouts !== 3;
+      await new Promise((r) => setTimeout(r, 300))
+    ) {
       stats = await ctlJson<PoolStatsView>(ctl, ['stats']); // the count rides on the next heartbeat
     }
     expect(stats?.faults.sendTimeouts).toBe(3);

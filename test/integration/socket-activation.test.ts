@@ -142,9 +142,13 @@ describe('socket activation', () => {
 
   const analyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).stdout.toString().trim();
   it.skipIf(analyze === '')('deploy/systemd units pass `systemd-analyze verify` (no unknown keys or bad values)', () => {
-    const result = spawnSync(analyze, ['verify', join(ROOT, 'deploy/systemd/tsgun.socket'), join(ROOT, 'deploy/systemd/tsgun.service')], { encoding: 'utf8' });
+    const result = spawnSync(analyze, ['verify', join(ROOT, 'deploy/systemd/tsgun.socket'), join(ROOT, 'deploy/systemd/tsgun.service')], {
+      encoding: 'utf8',
+    });
     // Only complaints about the files themselves: the machine may lack /usr/bin/node or the user.
-    const problems = result.stderr.split('\n').filter((l) => /tsgun\.(socket|service):\d+:|Unknown (key|section)|Failed to parse|ignoring/i.test(l));
+    const problems = result.stderr
+      .split('\n')
+      .filter((l) => /tsgun\.(socket|service):\d+:|Unknown (key|section)|Failed to parse|ignoring/i.test(l));
     expect(problems).toEqual([]);
   });
 

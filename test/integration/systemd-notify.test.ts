@@ -106,7 +106,6 @@ describe.skipIf(!HAS_PYTHON || !NATIVE_ON)('systemd notify on a real datagram so
     expect((await request(`${tsgun.url}/`)).body).toBe('unset unset');
     expect((await tsgun.stop()).code).toBe(0);
   });
-
 });
 
 describe.skipIf(!HAS_PYTHON)('systemd notify without the native helper', () => {

@@ -133,10 +133,14 @@ describe('fetch bridge: response', () => {
         case '/bytes':
           return new Response(bytes);
         case '/one-chunk-stream':
-          return new Response(new ReadableStream({ start: (c) => {
-            c.enqueue(bytes);
-            c.close();
-          }, }));
+          return new Response(
+            new ReadableStream({
+              start: (c) => {
+                c.enqueue(bytes);
+                c.close();
+              },
+            }),
+          );
         case '/empty-stream':
           return new Response(new ReadableStream({ start: (c) => c.close() }));
         case '/duck':

@@ -236,7 +236,9 @@ describe('loadApp: errors', () => {
   it('refuses a function that declares no parameters, hinting at ()', async () => {
     const err = await loadError('zero-arity.js');
     expect(err.code).toBe('TSGUN_ERR_APP_NOT_HANDLER');
-    expect(err.message).toContain('needs `()` in the spec; a handler declares (req, res) or (request), or sets tsgunStyle (e.g. zero-arity.js())');
+    expect(err.message).toContain(
+      'needs `()` in the spec; a handler declares (req, res) or (request), or sets tsgunStyle (e.g. zero-arity.js())',
+    );
   });
 
   it('refuses a class', async () => {

@@ -33,8 +33,24 @@ beforeAll(async () => {
   outDir = await mkdtemp(path.join(os.tmpdir(), 'tsgun-app-'));
   await run(
     path.join(root, 'node_modules/.bin/tsc'),
-    ['--ignoreConfig', 'src/app/index.ts', '--outDir', outDir, '--rootDir', 'src', '--module', 'nodenext',
-      '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', '--noCheck'],
+    [
+      '--ignoreConfig',
+      'src/app/index.ts',
+      '--outDir',
+      outDir,
+      '--rootDir',
+      'src',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--skipLibCheck',
+      '--noCheck',
+    ],
     { cwd: root, timeout: 20_000 },
   );
   await writeFile(path.join(outDir, 'package.json'), '{ "type": "module" }\n');

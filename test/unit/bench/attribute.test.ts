@@ -16,21 +16,45 @@ describe('attribute (2 cores, t = 10 ms, 0.6 ms CPU per request)', () => {
   });
 
   it('workers busy at N/t, with the kernel queue in the reason', () => {
-    const a = attribute({ workerClass: 'sync', workers: 4, connections: 16, rps: 390, cpu: idle, backlog: 11.8 }, linesFor(cal, 4, false, 16, 2), 2);
+    const a = attribute(
+      { workerClass: 'sync', workers: 4, connections: 16, rps: 390, cpu: idle, backlog: 11.8 },
+      linesFor(cal, 4, false, 16, 2),
+      2,
+    );
     expect(a).toMatchObject({ limit: 'workers-busy' });
     expect(a.efficiency).toBeCloseTo(0.975);
     expect(a.reason).toMatch(/11\.8 connections queued in the kernel/);
   });
 
   it('client concurrency when one worker overlaps waits', () => {
-    expect(attribute({ workerClass: 'async', workers: 1, connections: 16, rps: 1560, cpu: idle }, linesFor(cal, 1, true, 16, 2), 2).limit).toBe('client-concurrency');
+    expect(
+      attribute({ workerClass: 'async', workers: 1, connections: 16, rps: 1560, cpu: idle }, linesFor(cal, 1, true, 16, 2), 2).limit,
+    ).toBe('client-concurrency');
   });
 
   it('cores, client CPU and master when they saturate below the lines', () => {
     const lines = linesFor(cal, 64, false, 128, 2);
-    expect(attribute({ workerClass: 'sync', workers: 64, connections: 128, rps: 2000, cpu: { client: 0.2, master: 0.1, workers: 1.6, others: 0 } }, lines, 2).limit).toBe('cores');
-    expect(attribute({ workerClass: 'sync', workers: 64, connections: 128, rps: 2000, cpu: { client: 0.97, master: 0.1, workers: 0.5, others: 0 } }, lines, 2).limit).toBe('client-cpu');
-    expect(attribute({ workerClass: 'sync', workers: 64, connections: 128, rps: 2000, cpu: { client: 0.2, master: 0.95, workers: 0.5, others: 0 } }, lines, 2).limit).toBe('master');
+    expect(
+      attribute(
+        { workerClass: 'sync', workers: 64, connections: 128, rps: 2000, cpu: { client: 0.2, master: 0.1, workers: 1.6, others: 0 } },
+        lines,
+        2,
+      ).limit,
+    ).toBe('cores');
+    expect(
+      attribute(
+        { workerClass: 'sync', workers: 64, connections: 128, rps: 2000, cpu: { client: 0.97, master: 0.1, workers: 0.5, others: 0 } },
+        lines,
+        2,
+      ).limit,
+    ).toBe('client-cpu');
+    expect(
+      attribute(
+        { workerClass: 'sync', workers: 64, connections: 128, rps: 2000, cpu: { client: 0.2, master: 0.95, workers: 0.5, others: 0 } },
+        lines,
+        2,
+      ).limit,
+    ).toBe('master');
   });
 
   it('well above a line (trivial handler, t overstated at c=1): the worker saturating its core', () => {

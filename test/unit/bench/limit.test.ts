@@ -23,11 +23,15 @@ describe('classifyLimit on the known cases (2 cores)', () => {
   });
 
   it('cpu near min(N, cores)/t: the cores', () => {
-    expect(limit({ work: 'cpu', cpu: { client: 0.1, master: 0, workers: 1.8, others: 0 }, rps: 190, theoretical: 200 })).toBe('cores-saturated');
+    expect(limit({ work: 'cpu', cpu: { client: 0.1, master: 0, workers: 1.8, others: 0 }, rps: 190, theoretical: 200 })).toBe(
+      'cores-saturated',
+    );
   });
 
   it('cpu below its line because the client takes a core share: still the cores', () => {
-    expect(limit({ work: 'cpu', cpu: { client: 0.3, master: 0, workers: 1.6, others: 0 }, rps: 160, theoretical: 200 })).toBe('cores-saturated');
+    expect(limit({ work: 'cpu', cpu: { client: 0.3, master: 0, workers: 1.6, others: 0 }, rps: 160, theoretical: 200 })).toBe(
+      'cores-saturated',
+    );
   });
 
   it('a master at one full core', () => {
@@ -35,7 +39,13 @@ describe('classifyLimit on the known cases (2 cores)', () => {
   });
 
   it('other processes filling the machine count as saturated cores, and are named', () => {
-    const v = classifyLimit({ work: 'wait-async', cpu: { client: 0.1, master: 0, workers: 0.2, others: 1.5 }, cores: 2, rps: 300, theoretical: 800 });
+    const v = classifyLimit({
+      work: 'wait-async',
+      cpu: { client: 0.1, master: 0, workers: 0.2, others: 1.5 },
+      cores: 2,
+      rps: 300,
+      theoretical: 800,
+    });
     expect(v.limit).toBe('cores-saturated');
     expect(v.reason).toMatch(/outside the benchmark/);
   });

@@ -4,7 +4,8 @@ import { parseChildTimes, parseShares, parseWrkOutput, parseWrkTime } from '../.
 
 describe('/proc parsers', () => {
   it('reads pid, ppid, utime+stime and rss past a command name with spaces and parentheses', () => {
-    const line = '4242 (node (tsgun) x) S 4200 4242 4200 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 5000 1000000 12345 18446744073709551615';
+    const line =
+      '4242 (node (tsgun) x) S 4200 4242 4200 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 5000 1000000 12345 18446744073709551615';
     expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 4200, cpuTicks: 325, rssPages: 12345 });
     expect(parseProcStat('garbage')).toBeUndefined();
   });
@@ -14,8 +15,15 @@ describe('/proc parsers', () => {
   });
 
   it('turns CPU seconds into cores over a window', () => {
-    const before = new Map([[1, 10], [2, 5]]);
-    const after = new Map([[1, 12], [2, 6], [3, 9]]);
+    const before = new Map([
+      [1, 10],
+      [2, 5],
+    ]);
+    const after = new Map([
+      [1, 12],
+      [2, 6],
+      [3, 9],
+    ]);
     expect(coresUsed(before, after, [1, 2, 3], 2)).toBeCloseTo(1.5);
   });
 });

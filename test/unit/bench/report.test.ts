@@ -11,8 +11,25 @@ describe('svg chart', () => {
       yLabel: 'req/s',
       xValues: [1, 2, 4],
       series: [
-        { name: 'sleep', color: '#123456', points: [[1, 97], [2, 190], [4, 380]] },
-        { name: 'sleep theory', color: '#123456', dashed: true, points: [[1, 100], [2, 200], [4, 400]] },
+        {
+          name: 'sleep',
+          color: '#123456',
+          points: [
+            [1, 97],
+            [2, 190],
+            [4, 380],
+          ],
+        },
+        {
+          name: 'sleep theory',
+          color: '#123456',
+          dashed: true,
+          points: [
+            [1, 100],
+            [2, 200],
+            [4, 400],
+          ],
+        },
       ],
     });
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -30,9 +47,15 @@ describe('svg chart', () => {
 
 describe('markdown table', () => {
   it('pads cells and right-aligns numbers', () => {
-    expect(markdownTable([{ title: 'a' }, { title: 'n', align: 'right' }], [['x', '1'], ['yy', '22']])).toBe(
-      ['| a   |   n |', '|-----|----:|', '| x   |   1 |', '| yy  |  22 |'].join('\n'),
-    );
+    expect(
+      markdownTable(
+        [{ title: 'a' }, { title: 'n', align: 'right' }],
+        [
+          ['x', '1'],
+          ['yy', '22'],
+        ],
+      ),
+    ).toBe(['| a   |   n |', '|-----|----:|', '| x   |   1 |', '| yy  |  22 |'].join('\n'));
   });
 });
 

@@ -6,8 +6,7 @@ import { useTempDir } from './temp-dir.js';
 
 const dir = useTempDir();
 
-const parse = (argv: readonly string[], env: Record<string, string> = {}) =>
-  parseCommandLine(argv, env, dir.current.path, '1.2.3');
+const parse = (argv: readonly string[], env: Record<string, string> = {}) => parseCommandLine(argv, env, dir.current.path, '1.2.3');
 
 /** The help's options: flags and description (wrapped lines joined), one per option. */
 function optionBlocks(help: string): { flags: string[]; text: string }[] {

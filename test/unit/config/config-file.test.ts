@@ -50,8 +50,13 @@ describe('config file formats', () => {
       'export default { worker_class: "async", "max-requests-jitter": 3, loglevel: "WARN", accesslog: "-", errorlog: "e.log", preload_app: true, raw_env: "A=1" };',
     );
     expect(loaded.values).toEqual({
-      workerClass: 'async', maxRequestsJitter: 3, logLevel: 'warning', accessLogfile: '-', errorLogfile: 'e.log',
-      preloadApp: true, rawEnv: ['A=1'],
+      workerClass: 'async',
+      maxRequestsJitter: 3,
+      logLevel: 'warning',
+      accessLogfile: '-',
+      errorLogfile: 'e.log',
+      preloadApp: true,
+      rawEnv: ['A=1'],
     });
   });
 

@@ -63,8 +63,20 @@ const EXPECTED_DEFAULTS = {
 } as const;
 
 const HOOKS = [
-  'onStarting', 'onReload', 'whenReady', 'preFork', 'postFork', 'postWorkerInit', 'workerInt',
-  'workerAbort', 'preRequest', 'postRequest', 'childExit', 'workerExit', 'nworkersChanged', 'onExit',
+  'onStarting',
+  'onReload',
+  'whenReady',
+  'preFork',
+  'postFork',
+  'postWorkerInit',
+  'workerInt',
+  'workerAbort',
+  'preRequest',
+  'postRequest',
+  'childExit',
+  'workerExit',
+  'nworkersChanged',
+  'onExit',
 ];
 
 describe('defaults', () => {
@@ -110,7 +122,10 @@ describe('the settings table', () => {
   it('gives every CLI setting a kebab-case long flag and a TSGUN_ variable', () => {
     for (const entry of VALUE_SETTINGS) {
       if (entry.flags.length === 0) continue;
-      expect(entry.flags.some((f) => /^--[a-z]+(-[a-z]+)*$/.test(f)), entry.name).toBe(true);
+      expect(
+        entry.flags.some((f) => /^--[a-z]+(-[a-z]+)*$/.test(f)),
+        entry.name,
+      ).toBe(true);
       for (const name of entry.env) expect(name, entry.name).toMatch(/^TSGUN_[A-Z_]+$/);
       expect(entry.doc.length, entry.name).toBeGreaterThan(10);
     }

@@ -31,7 +31,11 @@ describe('--print-config (formatSettings)', () => {
     // Unset hooks are left out; every value setting is present.
     expect(trimmed.some((l) => l.startsWith('onExit'))).toBe(false);
     for (const entry of SETTINGS) {
-      if (entry.kind === 'value') expect(trimmed.some((l) => l.startsWith(`${entry.name} = `)), entry.name).toBe(true);
+      if (entry.kind === 'value')
+        expect(
+          trimmed.some((l) => l.startsWith(`${entry.name} = `)),
+          entry.name,
+        ).toBe(true);
     }
   });
 });
@@ -57,7 +61,17 @@ describe('settingsMarkdown', () => {
 
   it('groups settings by section, in table order', () => {
     const headings = [...markdown.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    expect(headings).toEqual(['Config file', 'Server socket', 'Worker processes', 'Dirty workers', 'HTTP limits', 'Logging', 'Process', 'Config', 'Hooks']);
+    expect(headings).toEqual([
+      'Config file',
+      'Server socket',
+      'Worker processes',
+      'Dirty workers',
+      'HTTP limits',
+      'Logging',
+      'Process',
+      'Config',
+      'Hooks',
+    ]);
   });
 
   it('matches the committed docs/settings.md (regenerate: node dist/scripts/gen-settings-doc.js)', async () => {

@@ -7,10 +7,7 @@ const dir = useTempDir();
 describe('resolveOptions (library API)', () => {
   it('takes typed options as the highest source', async () => {
     const onStarting = () => {};
-    const config = await resolveOptions(
-      { app: 'app.js', workers: 3, bind: ':9000', workerClass: 'async', onStarting },
-      dir.current.path,
-    );
+    const config = await resolveOptions({ app: 'app.js', workers: 3, bind: ':9000', workerClass: 'async', onStarting }, dir.current.path);
     expect(config.settings.workers).toBe(3);
     expect(config.settings.bind).toEqual(['0.0.0.0:9000']);
     expect(config.sources.workers).toBe('cli');
@@ -29,12 +26,12 @@ describe('resolveOptions (library API)', () => {
     await expect(resolveOptions({ bind: ['127.0.0.1:70000'] }, dir.current.path)).rejects.toMatchObject({
       message: expect.stringMatching(/^Invalid setting: bind \(from options\): "127\.0\.0\.1:70000" is not a valid address/),
     });
-    await expect(
-      resolveOptions({ workerClass: 'threads' } as unknown as ServeOptions, dir.current.path),
-    ).rejects.toMatchObject({ message: 'Invalid setting: workerClass (from options): "threads" is not one of: sync, async' });
-    await expect(
-      resolveOptions({ onExit: 'bye' } as unknown as ServeOptions, dir.current.path),
-    ).rejects.toMatchObject({ message: 'Invalid setting: onExit (from options): must be a function, got "bye"' });
+    await expect(resolveOptions({ workerClass: 'threads' } as unknown as ServeOptions, dir.current.path)).rejects.toMatchObject({
+      message: 'Invalid setting: workerClass (from options): "threads" is not one of: sync, async',
+    });
+    await expect(resolveOptions({ onExit: 'bye' } as unknown as ServeOptions, dir.current.path)).rejects.toMatchObject({
+      message: 'Invalid setting: onExit (from options): must be a function, got "bye"',
+    });
   });
 
   it('rejects unknown keys with a suggestion', async () => {

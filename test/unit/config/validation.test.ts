@@ -33,7 +33,10 @@ describe('bad values give one line naming the setting, the value and what is all
     [['-e', 'FOO'], '--env: "FOO" is not KEY=VALUE (KEY: letters, digits, _)'],
     [['-e', '1A=b'], '--env: "1A=b" is not KEY=VALUE (KEY: letters, digits, _)'],
     [['--forwarded-allow-ips', '10.0.0.1,proxy'], '--forwarded-allow-ips: "proxy" is not an IP address, a CIDR network (10.0.0.0/8) or *'],
-    [['--forwarded-allow-ips', '10.0.0.0/33'], '--forwarded-allow-ips: "10.0.0.0/33" is not an IP address, a CIDR network (10.0.0.0/8) or *'],
+    [
+      ['--forwarded-allow-ips', '10.0.0.0/33'],
+      '--forwarded-allow-ips: "10.0.0.0/33" is not an IP address, a CIDR network (10.0.0.0/8) or *',
+    ],
     [['--access-log-format', ''], '--access-log-format: "" is not a non-empty string'],
   ])('%j', async (argv, detail) => {
     const err = await cliError(argv);

@@ -19,7 +19,8 @@ function tempDir(): string {
 
 /** A socket file left by a process that died with SIGKILL; returns its pid. */
 function deadSocket(dir: string): number {
-  const script = "const p=require('path').join(process.argv[1],'tsgun-'+process.pid+'.ctl');require('net').createServer().listen(p,()=>{console.log(process.pid);process.kill(process.pid,'SIGKILL')})";
+  const script =
+    "const p=require('path').join(process.argv[1],'tsgun-'+process.pid+'.ctl');require('net').createServer().listen(p,()=>{console.log(process.pid);process.kill(process.pid,'SIGKILL')})";
   const run = spawnSync(process.execPath, ['-e', script, dir], { encoding: 'utf8', timeout: 10_000 });
   return Number(run.stdout.trim());
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { serialize } from 'node:v8';
-import { FrameReader, ProtocolError, decodeCall, decodeFromWorker, decodeReply, decodeToArbiter, encodeFrame } from '../../../src/dirty/protocol.js';
+import {
+  FrameReader,
+  ProtocolError,
+  decodeCall,
+  decodeFromWorker,
+  decodeReply,
+  decodeToArbiter,
+  encodeFrame,
+} from '../../../src/dirty/protocol.js';
 
 describe('dirty protocol', () => {
   it('reads frames split anywhere and several per chunk', () => {
@@ -8,7 +16,11 @@ describe('dirty protocol', () => {
     const b = encodeFrame({ t: 'call', id: 2, task: 'tasks.js:T', method: 'other' });
     const bytes = Buffer.concat([a, b]);
     const reader = new FrameReader(decodeCall);
-    const frames = [...reader.push(bytes.subarray(0, 3)), ...reader.push(bytes.subarray(3, a.length + 5)), ...reader.push(bytes.subarray(a.length + 5))];
+    const frames = [
+      ...reader.push(bytes.subarray(0, 3)),
+      ...reader.push(bytes.subarray(3, a.length + 5)),
+      ...reader.push(bytes.subarray(a.length + 5)),
+    ];
     expect(frames.map((f) => f.header.id)).toEqual([1, 2]);
     expect(frames[0]?.payload.equals(Buffer.from(serialize([1, 'x'])))).toBe(true);
   });
@@ -26,6 +38,8 @@ describe('dirty protocol', () => {
     expect(() => decodeFromWorker({ t: 'done', id: 1, ok: true, value: 'not bytes' })).toThrow(/bytes/);
     expect(() => decodeToArbiter({ t: 'stop', graceful: 'yes' })).toThrow(/boolean/);
     expect(() => decodeToArbiter({ t: 'rm -rf' })).toThrow(/unknown/);
-    expect(decodeReply({ t: 'err', id: 3, code: 'TSGUN_ERR_DIRTY_TIMEOUT', message: 'slow' })).toMatchObject({ code: 'TSGUN_ERR_DIRTY_TIMEOUT' });
+    expect(decodeReply({ t: 'err', id: 3, code: 'TSGUN_ERR_DIRTY_TIMEOUT', message: 'slow' })).toMatchObject({
+      code: 'TSGUN_ERR_DIRTY_TIMEOUT',
+    });
   });
 });

@@ -4,7 +4,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ACCESS_LOG_FORMAT, basicAuthUser, clfTime, compileAccessLogFormat } from '../../../src/http/access-log.js';
 import type { RequestRecord } from '../../../src/http/types.js';
 
-function record(opts: { url?: string; method?: string; headers?: string[]; status?: number; bodyBytes?: number; durationNs?: bigint; version?: string } = {}): RequestRecord {
+function record(
+  opts: {
+    url?: string;
+    method?: string;
+    headers?: string[];
+    status?: number;
+    bodyBytes?: number;
+    durationNs?: bigint;
+    version?: string;
+  } = {},
+): RequestRecord {
   const req = new IncomingMessage(new Socket());
   req.method = opts.method ?? 'GET';
   req.url = opts.url ?? '/path?x=1';
@@ -41,10 +51,19 @@ describe('access log', () => {
     const format = compileAccessLogFormat(DEFAULT_ACCESS_LOG_FORMAT);
     const line = format(
       record({
-        headers: ['Referer', 'http://ref/', 'User-Agent', 'curl/8.0', 'Authorization', `Basic ${Buffer.from('alice:secret').toString('base64')}`],
+        headers: [
+          'Referer',
+          'http://ref/',
+          'User-Agent',
+          'curl/8.0',
+          'Authorization',
+          `Basic ${Buffer.from('alice:secret').toString('base64')}`,
+        ],
       }),
     );
-    expect(line).toBe(`10.0.0.7 - alice ${clfTime(new Date(2000, 9, 10, 13, 55, 36).getTime())} "GET /path?x=1 HTTP/1.1" 200 2326 "http://ref/" "curl/8.0"`);
+    expect(line).toBe(
+      `10.0.0.7 - alice ${clfTime(new Date(2000, 9, 10, 13, 55, 36).getTime())} "GET /path?x=1 HTTP/1.1" 200 2326 "http://ref/" "curl/8.0"`,
+    );
   });
 
   it('prints - for absent fields and empty bodies', () => {
@@ -57,7 +76,17 @@ describe('access log', () => {
     const format = compileAccessLogFormat(
       '%(m)s|%(U)s|%(q)s|%(H)s|%(s)s|%(B)s|%(b)s|%(T)s|%(D)s|%(M)s|%(L)s|%(p)s|%({x-request-id}i)s|%({Content-Type}o)s|%({set-cookie}o)s|%({missing}i)s|%(nope)s|100%%|%(l)s',
     );
-    const line = format(record({ method: 'POST', url: '/a/b?c=d&e', headers: ['X-Request-ID', 'abc123'], status: 201, bodyBytes: 7, durationNs: 2_000_345_678n, version: '1.0' }));
+    const line = format(
+      record({
+        method: 'POST',
+        url: '/a/b?c=d&e',
+        headers: ['X-Request-ID', 'abc123'],
+        status: 201,
+        bodyBytes: 7,
+        durationNs: 2_000_345_678n,
+        version: '1.0',
+      }),
+    );
     expect(line).toBe(`POST|/a/b|c=d&e|HTTP/1.0|201|7|7|2|2000345|2000|2.000345|<${process.pid}>|abc123|text/html|a=1, b=2|-|-|100%|-`);
   });
 

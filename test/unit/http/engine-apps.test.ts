@@ -89,7 +89,9 @@ describe('HttpEngine: frameworks', () => {
     server = await harness.start(app);
     const c = await connect();
     const body = JSON.stringify({ name: 'widget', n: 3 });
-    c.write(`POST /items HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    c.write(
+      `POST /items HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
     c.write('GET /items/42?q=x HTTP/1.1\r\nHost: example.test\r\n\r\n');
     c.write('GET /missing HTTP/1.1\r\nHost: example.test\r\n\r\n');
     const rs = await c.responses(3);
@@ -105,7 +107,9 @@ describe('HttpEngine: frameworks', () => {
     app.post('/echo', (req, res) => res.json(req.body));
     server = await harness.start(app);
     const c = await connect();
-    c.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{"a":1\r\n1\r\n}\r\n0\r\n\r\n');
+    c.write(
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n{"a":1\r\n1\r\n}\r\n0\r\n\r\n',
+    );
     const [res] = await c.responses(1);
     expect(JSON.parse(res?.body ?? '')).toEqual({ a: 1 });
   });

@@ -14,10 +14,13 @@ const limits = { requestLine: 4094, requestFields: 100, requestFieldSize: 8190, 
 describe('--limit-request-body', () => {
   it('refuses a Content-Length over the limit before the app runs and before 100 Continue', async () => {
     let calls = 0;
-    server = await harness.start((req, res) => {
-      calls++;
-      echo(req, res);
-    }, { limits });
+    server = await harness.start(
+      (req, res) => {
+        calls++;
+        echo(req, res);
+      },
+      { limits },
+    );
     const c = await connect();
     c.write('POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n');
     const [res] = await c.responses(1);
@@ -30,11 +33,14 @@ describe('--limit-request-body', () => {
 
   it('refuses a chunked body once its announced total passes the limit, aborting the app’s request', async () => {
     let aborted = false;
-    server = await harness.start((req, res) => {
-      req.on('error', () => (aborted = true));
-      req.on('data', () => {});
-      req.on('end', () => res.end('unexpected'));
-    }, { limits });
+    server = await harness.start(
+      (req, res) => {
+        req.on('error', () => (aborted = true));
+        req.on('data', () => {});
+        req.on('end', () => res.end('unexpected'));
+      },
+      { limits },
+    );
     const c = await connect();
     c.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n');
     await sleep(30);
@@ -155,10 +161,13 @@ describe('--limit-request-field-size counted as gunicorn counts it', () => {
 
 describe('body timeout', () => {
   it('answers 408 when the body stalls, and not while the app is the one not reading', async () => {
-    server = await harness.start((req, res) => {
-      // Reads nothing for 300 ms (3 body timeouts), then everything.
-      setTimeout(() => echo(req, res), 300);
-    }, { bodyTimeoutMs: 100 });
+    server = await harness.start(
+      (req, res) => {
+        // Reads nothing for 300 ms (3 body timeouts), then everything.
+        setTimeout(() => echo(req, res), 300);
+      },
+      { bodyTimeoutMs: 100 },
+    );
     const big = 'x'.repeat(4 * 1024 * 1024);
     const c = await connect();
     c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
@@ -178,10 +187,14 @@ describe('sync body buffering (bufferBodyBytes)', () => {
   it('a request whose body trickles in does not take the gate; a complete one on another connection runs first', async () => {
     const gate = new OneAtATimeGate();
     const order: string[] = [];
-    server = await harness.start((req, res) => {
-      order.push(`start ${req.url}`);
-      echo(req, res);
-    }, { bufferBodyBytes: 1024 }, gate);
+    server = await harness.start(
+      (req, res) => {
+        order.push(`start ${req.url}`);
+        echo(req, res);
+      },
+      { bufferBodyBytes: 1024 },
+      gate,
+    );
     const slow = await connect();
     slow.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc');
     await sleep(30);
@@ -196,10 +209,14 @@ describe('sync body buffering (bufferBodyBytes)', () => {
 
   it('hands a large body over once the buffer is full and streams the rest', async () => {
     let started = 0;
-    server = await harness.start((req, res) => {
-      started++;
-      echo(req, res);
-    }, { bufferBodyBytes: 1024 }, new OneAtATimeGate());
+    server = await harness.start(
+      (req, res) => {
+        started++;
+        echo(req, res);
+      },
+      { bufferBodyBytes: 1024 },
+      new OneAtATimeGate(),
+    );
     const c = await connect();
     c.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n${'a'.repeat(1500)}`);
     await sleep(50);
@@ -231,8 +248,22 @@ describe('sync body buffering (bufferBodyBytes)', () => {
 
 describe('proxies through the engine', () => {
   const view: RequestHandler = (req, res) =>
-    res.end(JSON.stringify({ socket: req.socket.remoteAddress, port: req.socket.remotePort, client: requestClientAddress(req), scheme: requestScheme(req), origin: requestOrigin(req), xff: req.headers['x-forwarded-for'] ?? null }));
-  const proxy = { forwardedAllowIps: ['127.0.0.1'], secureSchemeHeaders: [['X-Forwarded-Proto', 'https']] as const, proxyProtocol: true, proxyAllowFrom: ['127.0.0.1'] };
+    res.end(
+      JSON.stringify({
+        socket: req.socket.remoteAddress,
+        port: req.socket.remotePort,
+        client: requestClientAddress(req),
+        scheme: requestScheme(req),
+        origin: requestOrigin(req),
+        xff: req.headers['x-forwarded-for'] ?? null,
+      }),
+    );
+  const proxy = {
+    forwardedAllowIps: ['127.0.0.1'],
+    secureSchemeHeaders: [['X-Forwarded-Proto', 'https']] as const,
+    proxyProtocol: true,
+    proxyAllowFrom: ['127.0.0.1'],
+  };
 
   it('takes the client from a PROXY v1 header sent one byte at a time, for every request on the connection', async () => {
     const records: string[] = [];
@@ -259,11 +290,20 @@ describe('proxies through the engine', () => {
 
   it('believes forwarded headers from a trusted peer and reports their client to the access log', async () => {
     const records: string[] = [];
-    server = await harness.start(view, { proxy: { ...proxy, proxyProtocol: false } }, undefined, { onRequestDone: (r) => records.push(r.remoteAddress) });
+    server = await harness.start(view, { proxy: { ...proxy, proxyProtocol: false } }, undefined, {
+      onRequestDone: (r) => records.push(r.remoteAddress),
+    });
     const c = await connect();
     c.write('GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.8\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: pub.test\r\n\r\n');
     const [res] = await c.responses(1);
-    expect(JSON.parse(res?.body ?? '{}')).toEqual({ socket: '127.0.0.1', port: c.socket.localPort, client: '203.0.113.8', scheme: 'https', origin: 'https://pub.test', xff: '203.0.113.8' });
+    expect(JSON.parse(res?.body ?? '{}')).toEqual({
+      socket: '127.0.0.1',
+      port: c.socket.localPort,
+      client: '203.0.113.8',
+      scheme: 'https',
+      origin: 'https://pub.test',
+      xff: '203.0.113.8',
+    });
     expect(records).toEqual(['203.0.113.8']);
   });
 
@@ -303,7 +343,10 @@ describe('response framing', () => {
   it('withoutLengthBesideEncoding leaves ordinary headers alone (same object)', () => {
     const plain = { 'Content-Length': '3', 'X-A': '1' };
     expect(withoutLengthBesideEncoding(plain)).toBe(plain);
-    const nested = [['Content-Length', '3'], ['transfer-encoding', 'chunked']];
+    const nested = [
+      ['Content-Length', '3'],
+      ['transfer-encoding', 'chunked'],
+    ];
     expect(withoutLengthBesideEncoding(nested)).toEqual([['transfer-encoding', 'chunked']]);
   });
 });

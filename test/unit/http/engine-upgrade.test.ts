@@ -66,7 +66,7 @@ describe('isUpgradeRequest', () => {
 });
 
 describe('HttpEngine: upgrade hand-over', () => {
-  it("gives the listener (req, socket, head) as node:http does: detached socket, bytes after the head", async () => {
+  it('gives the listener (req, socket, head) as node:http does: detached socket, bytes after the head', async () => {
     const r = recorder();
     const server = await start(r.handler);
     const c = await connect();

@@ -3,7 +3,11 @@ import { AddressList, peerAddress, UNIX_PEER } from '../../../src/http/address-l
 import { ForwardedRules, hopAddress, parseForwarded } from '../../../src/http/forwarded.js';
 import { ClientError } from '../../../src/http/client-error.js';
 
-const SECURE = [['X-FORWARDED-PROTOCOL', 'ssl'], ['X-FORWARDED-PROTO', 'https'], ['X-FORWARDED-SSL', 'on']] as const;
+const SECURE = [
+  ['X-FORWARDED-PROTOCOL', 'ssl'],
+  ['X-FORWARDED-PROTO', 'https'],
+  ['X-FORWARDED-SSL', 'on'],
+] as const;
 const rules = new ForwardedRules(new AddressList(['127.0.0.1', '10.0.0.0/8', '::1']), SECURE);
 
 function read(raw: string[]): unknown {
@@ -36,7 +40,9 @@ describe('AddressList', () => {
 describe('ForwardedRules.read (trusted peer)', () => {
   it('walks X-Forwarded-For from the right, skipping trusted proxies', () => {
     expect(read(['X-Forwarded-For', '203.0.113.1, 198.51.100.2'])).toEqual({ clientAddress: '198.51.100.2', scheme: null, host: null });
-    expect(read(['X-Forwarded-For', '203.0.113.1, 10.1.1.1', 'x-forwarded-for', '127.0.0.1'])).toMatchObject({ clientAddress: '203.0.113.1' });
+    expect(read(['X-Forwarded-For', '203.0.113.1, 10.1.1.1', 'x-forwarded-for', '127.0.0.1'])).toMatchObject({
+      clientAddress: '203.0.113.1',
+    });
     // Everyone trusted: the farthest hop.
     expect(read(['X-Forwarded-For', '10.0.0.2, 10.0.0.3'])).toMatchObject({ clientAddress: '10.0.0.2' });
     // A hop that is not an address ends the walk at the last known one.
@@ -54,7 +60,11 @@ describe('ForwardedRules.read (trusted peer)', () => {
   });
 
   it('reads RFC 7239 Forwarded when there is no X-Forwarded-For', () => {
-    expect(read(['Forwarded', 'for=198.51.100.3;proto=https;host=a.test, for=10.0.0.1'])).toEqual({ clientAddress: '198.51.100.3', scheme: 'https', host: 'a.test' });
+    expect(read(['Forwarded', 'for=198.51.100.3;proto=https;host=a.test, for=10.0.0.1'])).toEqual({
+      clientAddress: '198.51.100.3',
+      scheme: 'https',
+      host: 'a.test',
+    });
     expect(read(['Forwarded', 'for="[2001:db8::9]:80"'])).toMatchObject({ clientAddress: '2001:db8::9' });
     expect(read(['Forwarded', 'for=198.51.100.3', 'X-Forwarded-For', '203.0.113.4'])).toMatchObject({ clientAddress: '203.0.113.4' });
     expect(read(['Forwarded', 'garbage;;'])).toBeNull();
@@ -71,7 +81,24 @@ describe('ForwardedRules.read (trusted peer)', () => {
 
 describe('ForwardedRules.strip (untrusted peer)', () => {
   it('removes every forwarding and scheme header, whatever its case, and keeps the rest', () => {
-    const raw = ['Host', 'x', 'x-forwarded-for', '1.2.3.4', 'X-FORWARDED-PROTO', 'https', 'Forwarded', 'for=1.2.3.4', 'X-Forwarded-Host', 'h', 'X-Forwarded-Ssl', 'on', 'X-Forwarded-Protocol', 'ssl', 'X-Keep', 'k'];
+    const raw = [
+      'Host',
+      'x',
+      'x-forwarded-for',
+      '1.2.3.4',
+      'X-FORWARDED-PROTO',
+      'https',
+      'Forwarded',
+      'for=1.2.3.4',
+      'X-Forwarded-Host',
+      'h',
+      'X-Forwarded-Ssl',
+      'on',
+      'X-Forwarded-Protocol',
+      'ssl',
+      'X-Keep',
+      'k',
+    ];
     rules.strip(raw);
     expect(raw).toEqual(['Host', 'x', 'X-Keep', 'k']);
   });
@@ -79,7 +106,10 @@ describe('ForwardedRules.strip (untrusted peer)', () => {
 
 describe('parseForwarded / hopAddress', () => {
   it('parses elements, pairs and quoted values', () => {
-    expect(parseForwarded('for=a;by=b, for="c d";proto=http')?.map((m) => Object.fromEntries(m))).toEqual([{ for: 'a', by: 'b' }, { for: 'c d', proto: 'http' }]);
+    expect(parseForwarded('for=a;by=b, for="c d";proto=http')?.map((m) => Object.fromEntries(m))).toEqual([
+      { for: 'a', by: 'b' },
+      { for: 'c d', proto: 'http' },
+    ]);
     expect(parseForwarded('for="unterminated')).toBeNull();
     expect(parseForwarded('=x')).toBeNull();
   });

@@ -53,17 +53,65 @@ const H = 'Host: fuzz.test\r\n';
 const TEMPLATES: readonly Template[] = [
   { raw: `GET /a?b=c HTTP/1.1\r\n${H}User-Agent: fuzz\r\nAccept: */*\r\n\r\n`, expect: [[200, 'ok GET /a?b=c 0']] },
   { raw: `POST /p HTTP/1.1\r\n${H}Content-Length: 11\r\nContent-Type: text/plain\r\n\r\nhello world`, expect: [[200, 'ok POST /p 11']] },
-  { raw: `PUT /c HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n`, expect: [[200, 'ok PUT /c 11']] },
+  {
+    raw: `PUT /c HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n`,
+    expect: [[200, 'ok PUT /c 11']],
+  },
   { raw: `HEAD /h HTTP/1.1\r\n${H}\r\n`, expect: [[200, null]] },
   { raw: `GET /ten HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`, expect: [[200, 'ok GET /ten 0']] },
-  { raw: `POST /e HTTP/1.1\r\n${H}Expect: 100-continue\r\nContent-Length: 2\r\n\r\nok`, expect: [[100, null], [200, 'ok POST /e 2']] },
-  { raw: `GET /1 HTTP/1.1\r\n${H}\r\nGET /2 HTTP/1.1\r\n${H}\r\n`, expect: [[200, 'ok GET /1 0'], [200, 'ok GET /2 0']] },
+  {
+    raw: `POST /e HTTP/1.1\r\n${H}Expect: 100-continue\r\nContent-Length: 2\r\n\r\nok`,
+    expect: [
+      [100, null],
+      [200, 'ok POST /e 2'],
+    ],
+  },
+  {
+    raw: `GET /1 HTTP/1.1\r\n${H}\r\nGET /2 HTTP/1.1\r\n${H}\r\n`,
+    expect: [
+      [200, 'ok GET /1 0'],
+      [200, 'ok GET /2 0'],
+    ],
+  },
   { raw: `OPTIONS * HTTP/1.1\r\n${H}Content-Length: 0\r\n\r\n`, expect: [[200, 'ok OPTIONS * 0']] },
-  { raw: `DELETE http://fuzz.test/x HTTP/1.1\r\n${H}X-Forwarded-For: 10.0.0.1\r\nX_Under: 1\r\n\r\n`, expect: [[200, 'ok DELETE http://fuzz.test/x 0']] },
+  {
+    raw: `DELETE http://fuzz.test/x HTTP/1.1\r\n${H}X-Forwarded-For: 10.0.0.1\r\nX_Under: 1\r\n\r\n`,
+    expect: [[200, 'ok DELETE http://fuzz.test/x 0']],
+  },
 ];
 
 /** Fragments that tend to matter to a parser. */
-const TOKENS = ['\r\n', '\n', '\r', ' ', '\t', ':', ';', ',', '"', '\0', '\x7f', '\xff', '0', 'f', '9', '-1', 'chunked', 'Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n', 'Host: x\r\n', '\r\n\r\n', 'HTTP/1.1', 'HTTP/1.0', '0\r\n\r\n', 'Expect: 100-continue\r\n', 'ffffffffffffffff', '%00', '  ', 'GET / HTTP/1.1\r\n'];
+const TOKENS = [
+  '\r\n',
+  '\n',
+  '\r',
+  ' ',
+  '\t',
+  ':',
+  ';',
+  ',',
+  '"',
+  '\0',
+  '\x7f',
+  '\xff',
+  '0',
+  'f',
+  '9',
+  '-1',
+  'chunked',
+  'Content-Length: 5\r\n',
+  'Transfer-Encoding: chunked\r\n',
+  'Host: x\r\n',
+  '\r\n\r\n',
+  'HTTP/1.1',
+  'HTTP/1.0',
+  '0\r\n\r\n',
+  'Expect: 100-continue\r\n',
+  'ffffffffffffffff',
+  '%00',
+  '  ',
+  'GET / HTTP/1.1\r\n',
+];
 
 /** Statuses the engine or the app may answer a fuzzed input with. */
 const ALLOWED = new Set([100, 200, 400, 408, 413, 414, 417, 431, 501, 505]);
@@ -74,14 +122,19 @@ function mutate(rand: () => number, source: string): string {
   for (let k = 0; k < ops; k++) {
     const at = Math.floor(rand() * (s.length + 1));
     const op = rand();
-    if (op < 0.2) s = s.slice(0, at) + String.fromCharCode(Math.floor(rand() * 256)) + s.slice(at + 1); // replace a byte
-    else if (op < 0.35) s = s.slice(0, at) + String.fromCharCode(Math.floor(rand() * 256)) + s.slice(at); // insert a byte
-    else if (op < 0.5) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rand() * 8)); // delete a few
-    else if (op < 0.75) s = s.slice(0, at) + (TOKENS[Math.floor(rand() * TOKENS.length)] as string) + s.slice(at); // insert a token
+    if (op < 0.2)
+      s = s.slice(0, at) + String.fromCharCode(Math.floor(rand() * 256)) + s.slice(at + 1); // replace a byte
+    else if (op < 0.35)
+      s = s.slice(0, at) + String.fromCharCode(Math.floor(rand() * 256)) + s.slice(at); // insert a byte
+    else if (op < 0.5)
+      s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rand() * 8)); // delete a few
+    else if (op < 0.75)
+      s = s.slice(0, at) + (TOKENS[Math.floor(rand() * TOKENS.length)] as string) + s.slice(at); // insert a token
     else if (op < 0.85) {
       const len = Math.floor(rand() * 40);
       s = s.slice(0, at) + s.slice(at, at + len) + s.slice(at); // duplicate a run
-    } else if (op < 0.92) s = s.slice(0, at); // truncate
+    } else if (op < 0.92)
+      s = s.slice(0, at); // truncate
     else s = s.replaceAll('\r\n', rand() < 0.5 ? '\n' : '\r'); // line endings
   }
   return s;
@@ -125,13 +178,17 @@ const gate = new OneAtATimeGate();
 
 beforeAll(async () => {
   // Tight limits and timeouts so the fuzz reaches them; a sync-like gate with body buffering.
-  server = await startServer(app, {
-    limits: { requestLine: 256, requestFields: 20, requestFieldSize: 256, requestBody: 4096 },
-    keepAliveMs: 1000,
-    headersTimeoutMs: 1000,
-    bodyTimeoutMs: 1000,
-    bufferBodyBytes: 1024,
-  }, gate);
+  server = await startServer(
+    app,
+    {
+      limits: { requestLine: 256, requestFields: 20, requestFieldSize: 256, requestBody: 4096 },
+      keepAliveMs: 1000,
+      headersTimeoutMs: 1000,
+      bodyTimeoutMs: 1000,
+      bufferBodyBytes: 1024,
+    },
+    gate,
+  );
 });
 
 afterAll(async () => {
@@ -146,7 +203,11 @@ function exchange(index: number, input: Input): Promise<string> {
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`input ${index} (seed ${SEED}): no close within 10 s; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 300))}; input ${JSON.stringify(input.bytes.toString('latin1'))}`));
+      reject(
+        new Error(
+          `input ${index} (seed ${SEED}): no close within 10 s; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 300))}; input ${JSON.stringify(input.bytes.toString('latin1'))}`,
+        ),
+      );
     }, 10_000);
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', () => {}); // resets are a legitimate answer to garbage
@@ -198,7 +259,8 @@ function check(index: number, input: Input, text: string): void {
     }
     rest = text.slice(first.raw.length);
   }
-  if (rest !== '' && !rest.startsWith('HTTP/1.1 ')) throw new Error(`${where}: garbage after the first response: ${JSON.stringify(rest.slice(0, 200))}`);
+  if (rest !== '' && !rest.startsWith('HTTP/1.1 '))
+    throw new Error(`${where}: garbage after the first response: ${JSON.stringify(rest.slice(0, 200))}`);
   for (const m of rest.matchAll(/HTTP\/1\.1 (\d{3}) /g)) {
     if (!ALLOWED.has(Number(m[1]))) throw new Error(`${where}: unexpected status ${m[1]}`);
   }

@@ -67,17 +67,23 @@ export async function startServer(
 ): Promise<TestServer> {
   const clientErrors: { status: number; reason: string }[] = [];
   const appErrors: unknown[] = [];
-  const engine = new HttpEngine(handler, { ...DEFAULT_OPTIONS, ...options }, gate, {
-    ...events,
-    onClientError(rec) {
-      clientErrors.push({ status: rec.status, reason: rec.reason });
-      events.onClientError?.(rec);
+  const engine = new HttpEngine(
+    handler,
+    { ...DEFAULT_OPTIONS, ...options },
+    gate,
+    {
+      ...events,
+      onClientError(rec) {
+        clientErrors.push({ status: rec.status, reason: rec.reason });
+        events.onClientError?.(rec);
+      },
+      onAppError(err, req) {
+        appErrors.push(err);
+        events.onAppError?.(err, req);
+      },
     },
-    onAppError(err, req) {
-      appErrors.push(err);
-      events.onAppError?.(err, req);
-    },
-  }, upgrades);
+    upgrades,
+  );
   const server = net.createServer((socket) => engine.handleConnection(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;

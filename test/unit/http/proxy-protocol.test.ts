@@ -9,8 +9,14 @@ function v2(verCmd: number, famProto: number, block: number[]): Buffer {
 describe('parseProxyHeader v1', () => {
   it('reads TCP4, TCP6 and UNKNOWN, and says how long the header is', () => {
     const line = 'PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n';
-    expect(parseProxyHeader(Buffer.from(`${line}GET /`))).toEqual({ kind: 'done', length: line.length, source: { address: '192.0.2.1', port: 56324, family: 'IPv4' } });
-    expect(parseProxyHeader(Buffer.from('PROXY TCP6 2001:db8::1 ::1 1 2\r\n'))).toMatchObject({ source: { address: '2001:db8::1', family: 'IPv6', port: 1 } });
+    expect(parseProxyHeader(Buffer.from(`${line}GET /`))).toEqual({
+      kind: 'done',
+      length: line.length,
+      source: { address: '192.0.2.1', port: 56324, family: 'IPv4' },
+    });
+    expect(parseProxyHeader(Buffer.from('PROXY TCP6 2001:db8::1 ::1 1 2\r\n'))).toMatchObject({
+      source: { address: '2001:db8::1', family: 'IPv6', port: 1 },
+    });
     expect(parseProxyHeader(Buffer.from('PROXY UNKNOWN\r\n'))).toEqual({ kind: 'done', length: 15, source: null });
     expect(parseProxyHeader(Buffer.from('PROXY UNKNOWN ffff::1 ::1 1 2\r\n'))).toMatchObject({ kind: 'done', source: null });
   });
@@ -46,10 +52,18 @@ describe('parseProxyHeader v1', () => {
 describe('parseProxyHeader v2', () => {
   it('reads PROXY TCP4 / TCP6, and LOCAL / UNSPEC / UNIX as "keep the socket address"', () => {
     const tcp4 = v2(0x21, 0x11, [192, 0, 2, 1, 198, 51, 100, 2, 0xdc, 0x04, 0x01, 0xbb]);
-    expect(parseProxyHeader(Buffer.concat([tcp4, Buffer.from('GET')]))).toEqual({ kind: 'done', length: 28, source: { address: '192.0.2.1', port: 56324, family: 'IPv4' } });
+    expect(parseProxyHeader(Buffer.concat([tcp4, Buffer.from('GET')]))).toEqual({
+      kind: 'done',
+      length: 28,
+      source: { address: '192.0.2.1', port: 56324, family: 'IPv4' },
+    });
     const src6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
     const tcp6 = v2(0x21, 0x21, [...src6, ...new Array<number>(16).fill(0), 0, 80, 1, 0xbb]);
-    expect(parseProxyHeader(tcp6)).toMatchObject({ kind: 'done', length: 52, source: { address: '2001:db8::1', port: 80, family: 'IPv6' } });
+    expect(parseProxyHeader(tcp6)).toMatchObject({
+      kind: 'done',
+      length: 52,
+      source: { address: '2001:db8::1', port: 80, family: 'IPv6' },
+    });
     // TLVs after the addresses are skipped.
     const withTlv = v2(0x21, 0x11, [192, 0, 2, 1, 198, 51, 100, 2, 0, 1, 0, 2, 0x04, 0, 1, 0x55]);
     expect(parseProxyHeader(withTlv)).toMatchObject({ kind: 'done', length: 32, source: { address: '192.0.2.1' } });

@@ -62,8 +62,23 @@ describe('parseRequestLine', () => {
     expect(requestLine('CONNECT [2001:db8::1.2.3.4]:1 HTTP/1.1')).toMatchObject({ url: '[2001:db8::1.2.3.4]:1' });
     expect(requestLine('CONNECT 127.0.0.1:65535 HTTP/1.1')).toMatchObject({ url: '127.0.0.1:65535' });
     expect(requestLine('CONNECT xn--caf-dma.example:8080 HTTP/1.1')).toMatchObject({ url: 'xn--caf-dma.example:8080' });
-    for (const bad of ['/', '*', 'example.com', 'example.com:', ':443', 'example.com:65536', 'example.com:123456', 'example.com:4a3',
-      'user@example.com:443', 'example.com:443/x', 'http://example.com:443', '[::1]', '[::1:443', '[zz]:443', 'caf\u00e9.example:443']) {
+    for (const bad of [
+      '/',
+      '*',
+      'example.com',
+      'example.com:',
+      ':443',
+      'example.com:65536',
+      'example.com:123456',
+      'example.com:4a3',
+      'user@example.com:443',
+      'example.com:443/x',
+      'http://example.com:443',
+      '[::1]',
+      '[::1:443',
+      '[zz]:443',
+      'caf\u00e9.example:443',
+    ]) {
       expect(requestLine(`CONNECT ${bad} HTTP/1.1`), bad).toBe('400 bad-connect-target');
     }
   });
@@ -132,7 +147,25 @@ describe('parseContentLength', () => {
   });
 
   it('refuses anything else, lists of equal values included', () => {
-    for (const bad of ['', ' ', '+5', '-5', '5a', '0x10', '1.5', '5,', ',5', '1 2', '9999999999999999', '5, 5', '5,5', '1, 2', '5\u00a0', '\u00a05', '\uff15']) {
+    for (const bad of [
+      '',
+      ' ',
+      '+5',
+      '-5',
+      '5a',
+      '0x10',
+      '1.5',
+      '5,',
+      ',5',
+      '1 2',
+      '9999999999999999',
+      '5, 5',
+      '5,5',
+      '1, 2',
+      '5\u00a0',
+      '\u00a05',
+      '\uff15',
+    ]) {
       expect(parseContentLength(bad), JSON.stringify(bad)).toBe(LENGTH_INVALID);
     }
   });
@@ -150,8 +183,22 @@ describe('trimOws', () => {
 
 describe('isForbiddenTrailer', () => {
   it('refuses framing, routing, control and authentication fields, in any case', () => {
-    for (const name of ['Content-Length', 'transfer-encoding', 'HOST', 'Trailer', 'TE', 'Connection', 'Upgrade', 'Expect', 'Max-Forwards',
-      'Authorization', 'Proxy-Authorization', 'If-None-Match', 'Range', 'Cache-Control']) {
+    for (const name of [
+      'Content-Length',
+      'transfer-encoding',
+      'HOST',
+      'Trailer',
+      'TE',
+      'Connection',
+      'Upgrade',
+      'Expect',
+      'Max-Forwards',
+      'Authorization',
+      'Proxy-Authorization',
+      'If-None-Match',
+      'Range',
+      'Cache-Control',
+    ]) {
       expect(isForbiddenTrailer(name), name).toBe(true);
     }
     for (const name of ['X-Checksum', 'Expires', 'Content-Type', 'Vary', 'Server-Timing', 'Content-MD5', 'Digest']) {
@@ -205,7 +252,26 @@ describe('inspectHead', () => {
     expect(head(['Host', 'x', 'Transfer-Encoding', 'gzip', 'Transfer-Encoding', 'Chunked'])).toMatchObject({ chunked: true });
     expect(head(['Host', 'x', 'Transfer-Encoding', 'gzip, , chunked'])).toMatchObject({ chunked: true });
     expect(head(['Host', 'x', 'Transfer-Encoding', ' \tchunked\t '])).toMatchObject({ chunked: true });
-    expect(head(['Host', 'x', 'Content-Length', '5', 'Content-Type', 'a/b', 'User-Agent', 'u', 'Cookie', 'a', 'Cookie', 'b', 'Accept', 'x', 'Accept', 'y'])).toMatchObject({
+    expect(
+      head([
+        'Host',
+        'x',
+        'Content-Length',
+        '5',
+        'Content-Type',
+        'a/b',
+        'User-Agent',
+        'u',
+        'Cookie',
+        'a',
+        'Cookie',
+        'b',
+        'Accept',
+        'x',
+        'Accept',
+        'y',
+      ]),
+    ).toMatchObject({
       contentLength: 5,
     });
     expect(head(['Host', 'x', 'Connection', 'close'])).toMatchObject({ keepAlive: false });
@@ -240,7 +306,16 @@ describe('inspectHead', () => {
   });
 
   it('Transfer-Encoding: only SP/HTAB are OWS, chunked takes no parameters', () => {
-    for (const te of ['chunked;foo=bar', 'chunked ;foo=bar', 'chunked; q=1', 'chunked\u00a0', '\u00a0chunked', 'gzip\u00a0, chunked', '"chunked"', 'chunked\ufeff']) {
+    for (const te of [
+      'chunked;foo=bar',
+      'chunked ;foo=bar',
+      'chunked; q=1',
+      'chunked\u00a0',
+      '\u00a0chunked',
+      'gzip\u00a0, chunked',
+      '"chunked"',
+      'chunked\ufeff',
+    ]) {
       expect(head(['Host', 'x', 'Transfer-Encoding', te]), JSON.stringify(te)).toBe('400 bad-transfer-encoding');
     }
   });
@@ -248,17 +323,39 @@ describe('inspectHead', () => {
   it('Transfer-Encoding: identity is a no-op before chunked, and alone leaves Content-Length framing and a close', () => {
     expect(head(['Host', 'x', 'Transfer-Encoding', 'identity, chunked'])).toMatchObject({ chunked: true, keepAlive: true });
     expect(head(['Host', 'x', 'Transfer-Encoding', 'identity', 'Transfer-Encoding', 'chunked'])).toMatchObject({ chunked: true });
-    expect(head(['Host', 'x', 'Transfer-Encoding', 'Identity', 'Content-Length', '5'])).toEqual({ contentLength: 5, chunked: false, keepAlive: false, expectContinue: false });
-    expect(head(['Host', 'x', 'Transfer-Encoding', 'identity'])).toEqual({ contentLength: 0, chunked: false, keepAlive: false, expectContinue: false });
+    expect(head(['Host', 'x', 'Transfer-Encoding', 'Identity', 'Content-Length', '5'])).toEqual({
+      contentLength: 5,
+      chunked: false,
+      keepAlive: false,
+      expectContinue: false,
+    });
+    expect(head(['Host', 'x', 'Transfer-Encoding', 'identity'])).toEqual({
+      contentLength: 0,
+      chunked: false,
+      keepAlive: false,
+      expectContinue: false,
+    });
     expect(head(['Host', 'x', 'Transfer-Encoding', 'chunked, identity'])).toBe('400 chunked-not-final');
     expect(head(['Host', 'x', 'Transfer-Encoding', 'chunked', 'Transfer-Encoding', 'identity'])).toBe('400 chunked-not-final');
     expect(head(['Host', 'x', 'Transfer-Encoding', 'identity, gzip'])).toBe('400 chunked-not-final');
-    expect(head(['Host', 'x', 'Transfer-Encoding', 'identity, chunked', 'Content-Length', '5'])).toBe('400 content-length-with-transfer-encoding');
+    expect(head(['Host', 'x', 'Transfer-Encoding', 'identity, chunked', 'Content-Length', '5'])).toBe(
+      '400 content-length-with-transfer-encoding',
+    );
     expect(head(['Transfer-Encoding', 'identity', 'Content-Length', '5'], 0)).toBe('400 transfer-encoding-in-http-1.0');
   });
 
   it('refuses a second singleton field (node:http would keep only the first)', () => {
-    for (const name of ['Content-Type', 'authorization', 'Proxy-Authorization', 'From', 'Referer', 'User-Agent', 'Max-Forwards', 'If-Modified-Since', 'If-Unmodified-Since']) {
+    for (const name of [
+      'Content-Type',
+      'authorization',
+      'Proxy-Authorization',
+      'From',
+      'Referer',
+      'User-Agent',
+      'Max-Forwards',
+      'If-Modified-Since',
+      'If-Unmodified-Since',
+    ]) {
       expect(head(['Host', 'x', name, 'a', 'X-Other', 'b', name.toUpperCase(), 'a']), name).toBe('400 duplicate-singleton-field');
       expect(head(['Host', 'x', name, 'a'])).toMatchObject({ chunked: false });
     }

@@ -69,20 +69,44 @@ describe('decodeWorkerMessage', () => {
       { tsgun: 'nope' },
       { tsgun: 1 },
       Object.create({ tsgun: 'ready' }) as unknown, // inherited tag: foreign, not ours
-      new Proxy({ tsgun: 'ready' }, { getPrototypeOf: () => { throw new Error('trap'); } }),
+      new Proxy(
+        { tsgun: 'ready' },
+        {
+          getPrototypeOf: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
     ];
     for (const m of hostile) {
       const d = decodeWorkerMessage(m);
       expect(d.kind, JSON.stringify(m)).not.toBe('message');
     }
-    expect(decodeWorkerMessage({ tsgun: 'want-listener', index: 'constructor' })).toEqual({ kind: 'invalid', reason: 'index is not a non-negative integer' });
+    expect(decodeWorkerMessage({ tsgun: 'want-listener', index: 'constructor' })).toEqual({
+      kind: 'invalid',
+      reason: 'index is not a non-negative integer',
+    });
   });
 
   it(`fuzz (seed ${SEED}): never throws, and what it accepts the master can always use`, () => {
     const rand = prng(SEED);
     const junk = (): unknown => {
-      const pick = [() => -1, () => 1e300, () => NaN, () => 'x', () => null, () => ({}), () => [], () => true, () => Math.floor(rand() * 10),
-        () => '__proto__', () => 'constructor', () => ({ counts: [1, 2] }), () => undefined, () => 0.5];
+      const pick = [
+        () => -1,
+        () => 1e300,
+        () => NaN,
+        () => 'x',
+        () => null,
+        () => ({}),
+        () => [],
+        () => true,
+        () => Math.floor(rand() * 10),
+        () => '__proto__',
+        () => 'constructor',
+        () => ({ counts: [1, 2] }),
+        () => undefined,
+        () => 0.5,
+      ];
       return pick[Math.floor(rand() * pick.length)]!();
     };
     const mutate = (v: unknown, depth: number): unknown => {

@@ -8,8 +8,16 @@ function fakeMaster(): MasterControl & { queued: string[]; target: number; kille
     target: 2,
     killed: [] as number[],
     status: (): MasterStatus => ({
-      pid: 1, version: 't', node: 'v20', startedAt: 0, uptimeSeconds: 0, binds: [], workerClass: 'sync',
-      workers: { target: m.target, running: m.target }, controlSocket: null, metricsUrl: null,
+      pid: 1,
+      version: 't',
+      node: 'v20',
+      startedAt: 0,
+      uptimeSeconds: 0,
+      binds: [],
+      workerClass: 'sync',
+      workers: { target: m.target, running: m.target },
+      controlSocket: null,
+      metricsUrl: null,
     }),
     workerSnapshots: () => [],
     poolStats: () => {
@@ -46,18 +54,27 @@ describe('control commands', () => {
     expect(runControlCommand(m, { command: 'scale', args: { workers: 5 } })).toEqual({ ok: true, result: { from: 2, to: 5 } });
     expect(runControlCommand(m, { command: 'scale', args: { workers: '3' } })).toEqual({ ok: true, result: { from: 5, to: 3 } });
     for (const workers of [0, -1, 1.5, 5000, 'x', null, undefined]) {
-      expect(runControlCommand(m, { command: 'scale', args: { workers } })).toMatchObject({ ok: false, error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST' } });
+      expect(runControlCommand(m, { command: 'scale', args: { workers } })).toMatchObject({
+        ok: false,
+        error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST' },
+      });
     }
     expect(m.target).toBe(3);
     expect(runControlCommand(m, { command: 'kill', args: { pid: 42 } })).toEqual({ ok: true, result: { queued: 'kill', pid: 42 } });
-    expect(runControlCommand(m, { command: 'kill', args: { pid: 43 } })).toMatchObject({ ok: false, error: { code: 'TSGUN_ERR_CTL_FAILED' } });
+    expect(runControlCommand(m, { command: 'kill', args: { pid: 43 } })).toMatchObject({
+      ok: false,
+      error: { code: 'TSGUN_ERR_CTL_FAILED' },
+    });
     expect(m.killed).toEqual([42]);
   });
 
   it('refuses unknown commands, including names inherited from Object.prototype', () => {
     const m = fakeMaster();
     for (const command of ['frobnicate', 'toString', '__proto__', 'constructor']) {
-      expect(runControlCommand(m, { command })).toMatchObject({ ok: false, error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('unknown command') } });
+      expect(runControlCommand(m, { command })).toMatchObject({
+        ok: false,
+        error: { code: 'TSGUN_ERR_CTL_BAD_REQUEST', message: expect.stringContaining('unknown command') },
+      });
     }
   });
 });

@@ -18,8 +18,16 @@ function snapshot(ok: number, errors: number, rejections: Record<string, number>
 }
 
 const status: MasterStatus = {
-  pid: 1, version: 'test', node: 'v20', startedAt: 0, uptimeSeconds: 1, binds: [], workerClass: 'sync',
-  workers: { target: 2, running: 2 }, controlSocket: null, metricsUrl: null,
+  pid: 1,
+  version: 'test',
+  node: 'v20',
+  startedAt: 0,
+  uptimeSeconds: 1,
+  binds: [],
+  workerClass: 'sync',
+  workers: { target: 2, running: 2 },
+  controlSocket: null,
+  metricsUrl: null,
 };
 
 function sample(text: string, name: string): number | undefined {
@@ -28,7 +36,7 @@ function sample(text: string, name: string): number | undefined {
 }
 
 describe('pool metrics', () => {
-  it('keeps a dead worker\'s counts, so pool counters never go backwards', async () => {
+  it("keeps a dead worker's counts, so pool counters never go backwards", async () => {
     const pool = new PoolMetrics();
     const exposition = new MetricsExposition({ pool, status: () => status, workerSnapshots: () => [] });
     pool.heartbeat(10, { requests: 7, connections: 1, stats: snapshot(6, 1, { '400 bad-header-name': 2 }) });
