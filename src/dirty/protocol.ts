@@ -204,17 +204,26 @@ export function decodeToWorker(value: unknown): ToWorker {
   };
 }
 
+/** A dirty worker's or the arbiter's boot failure: the app's message (free text) and stack. */
+function decodeBootError(v: Record<string, unknown>): {
+  readonly t: 'boot-error';
+  readonly message: string;
+  readonly stack?: string | undefined;
+} {
+  return {
+    t: 'boot-error',
+    message: typeof v['message'] === 'string' ? v['message'] : 'boot failed',
+    stack: optionalStr(v['stack'], 'stack', 64 * 1024),
+  };
+}
+
 export function decodeFromWorker(value: unknown): FromWorker {
   const v = record(value, 'dirty worker message');
   switch (v['t']) {
     case 'ready':
       return { t: 'ready' };
     case 'boot-error':
-      return {
-        t: 'boot-error',
-        message: typeof v['message'] === 'string' ? v['message'] : 'boot failed',
-        stack: optionalStr(v['stack'], 'stack', 64 * 1024),
-      };
+      return decodeBootError(v);
     case 'done':
       onlyKeys(v, ['t', 'id', 'ok', 'value', 'code', 'message', 'name', 'stack'], 'done');
       if (v['ok'] === true) return { t: 'done', id: id(v['id'], 'done'), ok: true, value: bytes(v['value'], 'result') };
@@ -360,11 +369,7 @@ export function decodeFromArbiter(value: unknown): FromArbiter {
     case 'ready':
       return { t: 'ready' };
     case 'boot-error':
-      return {
-        t: 'boot-error',
-        message: typeof v['message'] === 'string' ? v['message'] : 'boot failed',
-        stack: optionalStr(v['stack'], 'stack', 64 * 1024),
-      };
+      return decodeBootError(v);
     case 'snapshot': {
       const s = record(v['snapshot'], 'snapshot');
       const workers = s['workers'];
