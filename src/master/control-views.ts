@@ -19,7 +19,7 @@ export function describeWorkers(records: Iterable<WorkerRecord>, pool: PoolMetri
       requests: r.requests,
       inFlight: stats?.inFlight ?? 0,
       connections: pool.connections(r.pid),
-      upgraded: typeof stats?.upgraded === 'number' ? stats.upgraded : 0, // from a worker: trust only a number
+      upgraded: stats?.upgraded ?? 0, // checked as a count by ipc/decode-worker-message.ts
       requestsPerSecond: rates.requestsPerSecond,
       busyRatio: rates.busyRatio,
       rss: stats?.rss ?? null,

@@ -462,8 +462,7 @@ export class Master extends EventEmitter<MasterEvents> implements MasterControl 
     worker.on('error', (err) => {
       if (isForkFailure(worker) && record.alive) {
         // No process was created: no 'exit' will ever come. Reap the record now (master/fork-failure.ts).
-        record.forkError = errorMessage(err);
-        this.#workers.markExited(record, null, null);
+        this.#workers.markForkFailed(record, errorMessage(err));
         this.command('CHLD');
         return;
       }

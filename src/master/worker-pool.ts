@@ -182,6 +182,12 @@ export class WorkerPool {
     r.killAt = undefined;
   }
 
+  /** fork() failed: there is no process, so no 'exit' will come; the record is reaped as a fork failure. */
+  markForkFailed(r: WorkerRecord, message: string): void {
+    r.forkError = message;
+    this.markExited(r, null, null);
+  }
+
   markExited(r: WorkerRecord, code: number | null, signal: string | null): void {
     r.state = 'exited';
     r.exitCode = code;

@@ -41,6 +41,13 @@ const VALID = [
   { tsgun: 'boot-error', kind: 'app-load', message: 'boom', stack: 'Error: boom\n  at x' },
   { tsgun: 'heartbeat', requests: 3, connections: 2, busy: { method: 'GET', url: '/', since: 1_700_000_000_000 }, stats },
   { tsgun: 'heartbeat', requests: 0, connections: 0 },
+  // Fields other branches added to the snapshot (queue wait, shed requests, upgraded sockets) pass too.
+  {
+    tsgun: 'heartbeat',
+    requests: 1,
+    connections: 1,
+    stats: { ...stats, upstreamQueue: { counts: zeros(QUEUE_BUCKETS.length + 1), sum: 0 }, shed: 2, upgraded: 5 },
+  },
 ] as const;
 
 describe('decodeWorkerMessage', () => {
@@ -62,6 +69,9 @@ describe('decodeWorkerMessage', () => {
       { tsgun: 'heartbeat', requests: 1, connections: 1, stats: { ...stats, queue: { counts: [1], sum: 0 } } },
       { tsgun: 'heartbeat', requests: 1, connections: 1, stats: { ...stats, rss: Infinity } },
       { tsgun: 'heartbeat', requests: 1, connections: 1, stats: { ...stats, faults: { other: 1 } } },
+      { tsgun: 'heartbeat', requests: 1, connections: 1, stats: { ...stats, upgraded: 'many' } },
+      { tsgun: 'heartbeat', requests: 1, connections: 1, stats: { ...stats, shed: -1 } },
+      { tsgun: 'heartbeat', requests: 1, connections: 1, stats: { ...stats, upstreamQueue: { counts: [1], sum: 0 } } },
       { tsgun: 'heartbeat', requests: Number.MAX_SAFE_INTEGER * 2, connections: 1 },
       { tsgun: 'heartbeat', requests: 1, connections: 1, busy: { method: 'GET', url: '/', since: NaN } },
       { tsgun: 'retire', reason: 'toString' },
