@@ -142,7 +142,7 @@ async function syncSweep(outDir: string): Promise<string> {
   for (const part of parts) {
     const counts = (part === 'hello' ? HELLO_N : SLEEP_N).filter((n) => !chosen || chosen.includes(n));
     if (part === 'sleep') saved.times = handlerTimes();
-    const rows = await runSweep(part, SWEEP_SERVERS, counts, duration, warmup, (label) => process.stderr.write(`  ${label}\n`));
+    const rows = await runSweep(part, SWEEP_SERVERS, counts, duration, warmup, ROUNDS, (label) => process.stderr.write(`  ${label}\n`));
     const fresh = new Set(rows.map((r) => `${r.part}/${r.server}/${r.workers}`));
     saved.rows = [...saved.rows.filter((r) => !fresh.has(`${r.part}/${r.server}/${r.workers}`)), ...rows];
   }
@@ -159,7 +159,9 @@ async function syncSweep(outDir: string): Promise<string> {
     `## Sync sweep (issue 12), last part measured ${saved.at ?? '—'} UTC`,
     '',
     `${cores()} cores (${cpuModel()}), Node ${process.versions.node}, ${tools}. wrk -t1 -H 'Connection: close' in its own process, ` +
-      `${duration} s per run after an unmeasured warm-up of ${warmup} s + 0.75 s × N at c=32 (10 ms servers: with ?ms=0, then 2 s at the measured load), servers started fresh per N.`,
+      `${duration} s per window after an unmeasured warm-up of ${warmup} s + 0.75 s × N at c=32 (10 ms servers: with ?ms=0, then 30 s at ` +
+      `the measured load). For each N every server runs at once on its own port; they are measured in turn for ${ROUNDS} rounds ` +
+      `(each window after 2 s of unmeasured load) and each keeps its median round, so drift of the machine hits all of them alike.`,
     '',
     renderSweep(saved.rows, saved.times ?? { node: 10, python: undefined }),
   ].join('\n');

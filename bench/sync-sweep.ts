@@ -8,7 +8,8 @@
  * Every server gets an unmeasured warm-up first (the same for all servers): V8 optimizes per
  * process, so N fresh workers each need their own warm-up requests (a cold 5 s run at N=16, or a
  * 10 ms run where each worker serves 100 requests a second, measures V8's interpreter, not the
- * accept path): warm-up + 0.75 s × N of hello-rate load, then 2 s at the measured load for 10 ms.
+ * accept path): warm-up + 0.75 s × N of hello-rate load, then 30 s at the measured load for 10 ms.
+ * The servers of one N run side by side and are measured in turn, in rounds (see runSweep).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { freePort, startServer, type RunningServer, type ServerSpec } from '../s
 import { fmtMs, fmtRps, markdownTable } from '../src/bench/table.js';
 import { runWrk } from '../src/bench/wrk.js';
 import { HANDLERS } from './lib/cases.js';
+import { idleShare, idleTicks, schedDelta, schedTimes } from '../src/bench/schedstat.js';
 import { serverSpec } from './lib/servers.js';
 
 export type SweepPart = 'hello' | 'sleep';
@@ -37,6 +39,15 @@ export interface SweepRow {
   /** Voluntary / involuntary context switches of the server processes per request. */
   readonly vcsPerReq: number;
   readonly ivcsPerReq: number;
+  /**
+   * Scheduler accounting per request (exact, from schedstat; absent in rows of older runs): run
+   * time of the server's main threads and of its other threads (V8's compiler and GC helpers),
+   * time its main threads were runnable but waiting for a core, and the machine's idle share.
+   */
+  readonly mainRunUs?: number;
+  readonly otherRunUs?: number;
+  readonly waitUs?: number;
+  readonly idle?: number;
 }
 
 export const HELLO_N = [1, 2, 4, 8, 16] as const;
@@ -65,61 +76,138 @@ function switches(pids: readonly number[]): [number, number] {
   return [v, iv];
 }
 
-type Switched = Measured & { vcs: number; ivcs: number };
+type Switched = Measured & {
+  vcs: number;
+  ivcs: number;
+  mainRunUs: number;
+  otherRunUs: number;
+  waitUs: number;
+  idle: number | undefined;
+};
 
-async function measure(server: RunningServer, part: SweepPart, workers: number, durationS: number, warmupS: number): Promise<Switched> {
+function loadSpec(server: RunningServer, part: SweepPart, workers: number, durationS: number): LoadSpec {
   const connections = part === 'hello' ? 32 : 2 * workers;
   const path = part === 'hello' ? HANDLERS.hello.path : HANDLERS['sleep-blocking'].path;
-  const load: LoadSpec = { url: `${server.url}${path}`, connections, durationS, warmupS: 0, close: true, timeoutS: 10 };
-  if (warmupS > 0) {
-    // V8 optimizes per process: each of N workers needs its own share of warm-up requests, so it
-    // grows with N; the 10 ms servers warm their request path with `?ms=0` (no sleep) first.
-    const warmUrl = part === 'hello' ? load.url : `${server.url}/?ms=0`;
-    await runWrk({ ...load, url: warmUrl, connections: 32, durationS: warmupS + 0.75 * workers }, server.parties);
-    if (part === 'sleep') await runWrk({ ...load, durationS: 2 }, server.parties);
-  }
-  const pids = (): number[] => [...(server.parties.master === undefined ? [] : [server.parties.master]), ...server.parties.workers()];
-  const [v0, i0] = switches(pids());
-  const m = await runWrk(load, server.parties);
-  const [v1, i1] = switches(pids());
-  return { ...m, vcs: v1 - v0, ivcs: i1 - i0 };
+  return { url: `${server.url}${path}`, connections, durationS, warmupS: 0, close: true, timeoutS: 10 };
 }
 
+/** Unmeasured load until the server's workers are warm (V8 optimizes per process). */
+async function warm(server: RunningServer, part: SweepPart, workers: number, warmupS: number): Promise<void> {
+  if (warmupS <= 0) return;
+  const load = loadSpec(server, part, workers, 0);
+  // Each of N workers needs its own share of warm-up requests, so it grows with N; the 10 ms
+  // servers warm their request path with `?ms=0` (no sleep) first.
+  const warmUrl = part === 'hello' ? load.url : `${server.url}/?ms=0`;
+  await runWrk({ ...load, url: warmUrl, connections: 32, durationS: warmupS + 0.75 * workers }, server.parties);
+  // Then the measured load itself until V8 has settled: at ~95 requests a second per worker,
+  // functions of the request path keep being optimized for ~30 s (--trace-opt at N = 8; at N = 32
+  // a 2 s settle measured 82-86% efficiency, a 30 s one 93%, with TurboFan at 9% then 2% of CPU).
+  if (part === 'sleep') await runWrk({ ...load, durationS: SLEEP_SETTLE_S }, server.parties);
+}
+
+async function measure(server: RunningServer, part: SweepPart, workers: number, durationS: number): Promise<Switched> {
+  const load = loadSpec(server, part, workers, durationS);
+  // The servers idled while the others were measured: a short run at the measured load first.
+  await runWrk({ ...load, durationS: RESETTLE_S }, server.parties);
+  const pids = (): number[] => [...(server.parties.master === undefined ? [] : [server.parties.master]), ...server.parties.workers()];
+  const [v0, i0] = switches(pids());
+  const s0 = schedTimes(pids());
+  const idle0 = idleTicks();
+  const m = await runWrk(load, server.parties);
+  const idle1 = idleTicks();
+  const d = schedDelta(s0, schedTimes(pids()));
+  const [v1, i1] = switches(pids());
+  const perReq = (ns: number): number => ns / 1000 / Math.max(1, m.load.requests);
+  return {
+    ...m,
+    vcs: v1 - v0,
+    ivcs: i1 - i0,
+    mainRunUs: perReq(d.mainRunNs),
+    otherRunUs: perReq(d.otherRunNs),
+    waitUs: perReq(d.mainWaitNs),
+    idle: idleShare(idle0, idle1),
+  };
+}
+
+/** Seconds of the 10 ms load run unmeasured before the first measured window (see warm()). */
+const SLEEP_SETTLE_S = 30;
+/** Seconds of unmeasured load right before each measured window. */
+const RESETTLE_S = 2;
+
+function row(part: SweepPart, server: SyncServer, workers: number, m: Switched): SweepRow {
+  const requests = Math.max(1, m.load.requests);
+  const serverCores = m.cpu.master + m.cpu.workers;
+  return {
+    part,
+    server,
+    workers,
+    connections: part === 'hello' ? 32 : 2 * workers,
+    rps: m.load.rps,
+    p99Ms: m.load.p99Ms,
+    errors: m.load.errors,
+    cpuUsPerReq: (serverCores * m.load.seconds * 1e6) / requests,
+    masterCores: m.cpu.master,
+    vcsPerReq: m.vcs / requests,
+    ivcsPerReq: m.ivcs / requests,
+    mainRunUs: m.mainRunUs,
+    otherRunUs: m.otherRunUs,
+    waitUs: m.waitUs,
+    ...(m.idle === undefined ? {} : { idle: m.idle }),
+  };
+}
+
+/** The row of the round with the median req/s (all of its figures come from that one window). */
+export function medianRow(rounds: readonly SweepRow[]): SweepRow | undefined {
+  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * For each N: start every server at once (on its own port), warm each, then measure them in
+ * turn for `rounds` rounds and keep each server's median round. This machine's speed drifts by
+ * ±30% over minutes; interleaving makes every server see the same drift, so the ratios hold.
+ */
 export async function runSweep(
   part: SweepPart,
   servers: readonly SyncServer[],
   counts: readonly number[],
   durationS: number,
   warmupS: number,
+  rounds: number,
   onStep: (label: string) => void,
 ): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
   for (const workers of counts) {
-    for (const server of servers) {
-      onStep(`${part} N=${workers}: ${server}`);
-      const running = await startServer(spec(server, part, workers, await freePort()));
-      try {
-        const m = await measure(running, part, workers, durationS, warmupS);
-        const requests = Math.max(1, m.load.requests);
-        const serverCores = m.cpu.master + m.cpu.workers;
-        rows.push({
-          part,
-          server,
-          workers,
-          connections: part === 'hello' ? 32 : 2 * workers,
-          rps: m.load.rps,
-          p99Ms: m.load.p99Ms,
-          errors: m.load.errors,
-          cpuUsPerReq: (serverCores * m.load.seconds * 1e6) / requests,
-          masterCores: m.cpu.master,
-          vcsPerReq: m.vcs / requests,
-          ivcsPerReq: m.ivcs / requests,
-        });
-      } catch (err) {
-        process.stderr.write(`  failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      } finally {
-        await running.stop();
+    const running = new Map<SyncServer, RunningServer>();
+    try {
+      for (const server of servers) {
+        onStep(`${part} N=${workers}: start and warm ${server}`);
+        try {
+          const r = await startServer(spec(server, part, workers, await freePort()));
+          running.set(server, r);
+          await warm(r, part, workers, warmupS);
+        } catch (err) {
+          process.stderr.write(`  failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
       }
+      const measured = new Map<SyncServer, SweepRow[]>();
+      for (let round = 1; round <= rounds; round++) {
+        for (const [server, r] of running) {
+          onStep(`${part} N=${workers}: round ${round}/${rounds} ${server}`);
+          try {
+            const m = await measure(r, part, workers, durationS);
+            measured.set(server, [...(measured.get(server) ?? []), row(part, server, workers, m)]);
+          } catch (err) {
+            process.stderr.write(`  failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          }
+        }
+      }
+      for (const server of servers) {
+        const median = medianRow(measured.get(server) ?? []);
+        if (median) rows.push(median);
+      }
+    } finally {
+      await Promise.all([...running.values()].map((r) => r.stop()));
     }
   }
   return rows;
@@ -145,6 +233,8 @@ export function handlerTimes(): { node: number; python: number | undefined } {
   return { node: Number(nodeMs.stdout.trim()), python };
 }
 
+const runCell = (r: SweepRow): string =>
+  r.mainRunUs === undefined ? '—' : `${r.mainRunUs.toFixed(0)} + ${(r.otherRunUs ?? 0).toFixed(0)}`;
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const ratio = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(2)}×`);
 
@@ -167,6 +257,7 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
           { title: 'target' },
           { title: 'p99 ms', align: 'right' },
           { title: 'CPU µs/req', align: 'right' },
+          { title: 'run µs/req main + other', align: 'right' },
           { title: 'master % core', align: 'right' },
           { title: 'vol/invol ctxsw per req' },
           { title: 'errors', align: 'right' },
@@ -188,6 +279,7 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
                 tgt,
                 fmtMs(r.p99Ms),
                 r.cpuUsPerReq.toFixed(0),
+                runCell(r),
                 (r.masterCores * 100).toFixed(1),
                 `${r.vcsPerReq.toFixed(2)} / ${r.ivcsPerReq.toFixed(2)}`,
                 String(r.errors),
@@ -226,6 +318,9 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
           { title: 'p99 ÷ gunicorn', align: 'right' },
           { title: 'target' },
           { title: 'CPU µs/req', align: 'right' },
+          { title: 'run µs/req main + other', align: 'right' },
+          { title: 'wait for a core µs/req', align: 'right' },
+          { title: 'machine idle', align: 'right' },
           { title: 'errors', align: 'right' },
         ],
         ns.flatMap((n) =>
@@ -240,12 +335,35 @@ export function renderSweep(rows: readonly SweepRow[], times: { node: number; py
               tgt = ok ? 'met' : '**missed**';
             }
             const rel = s === 'gunicorn sync' ? '' : ratio(p99);
-            return [[String(n), s, fmtRps(r.rps), pct(eff(r)), fmtMs(r.p99Ms), rel, tgt, r.cpuUsPerReq.toFixed(0), String(r.errors)]];
+            const run = runCell(r);
+            const wait = r.waitUs === undefined ? '—' : r.waitUs.toFixed(0);
+            const idle = r.idle === undefined ? '—' : pct(r.idle);
+            return [
+              [
+                String(n),
+                s,
+                fmtRps(r.rps),
+                pct(eff(r)),
+                fmtMs(r.p99Ms),
+                rel,
+                tgt,
+                r.cpuUsPerReq.toFixed(0),
+                run,
+                wait,
+                idle,
+                String(r.errors),
+              ],
+            ];
           }),
         ),
       ),
       '',
       "Target: efficiency ≥ gunicorn's at every N and ≥ 93% at N = 32; p99 ≤ 1.5× gunicorn's.",
+      '',
+      "A request takes the handler's t plus its run time plus its wait for a core, so efficiency ≈ t ÷ (t + run + wait):",
+      'the run and wait columns (exact scheduler accounting from /proc/PID/task/*/schedstat, per request, main threads',
+      'and the other threads of the server processes) say where each server loses. "CPU µs/req" is utime+stime, which',
+      'the kernel samples at its tick and over-charges to processes woken by a 10 ms timer.',
       '',
     );
   }

@@ -632,7 +632,7 @@ export class Connection implements ParserSink, ResponseOwner {
 
     if (this.#state >= LINGERING) return;
     if (responseInternals(res)._last || host.draining) {
-      this.#closeGracefully();
+      this.#closeGracefully(this.#clientIsDone(exchange));
       return;
     }
     const next = this.#next;
@@ -735,12 +735,36 @@ export class Connection implements ParserSink, ResponseOwner {
     this.#closeGracefully();
   }
 
-  /** End our side after what is written, keep reading (discarding) until the client closes. */
-  #closeGracefully(): void {
+  /**
+   * The client said this was its last request (`Connection: close`, or HTTP/1.0 without
+   * keep-alive), that request was read to its end and nothing past it was received: it sends
+   * nothing more (RFC 9112 §9.6), so there is no input whose unread bytes could turn our close
+   * into a reset, and no reason to wait for its FIN (nginx's lingering_close heuristic).
+   */
+  #clientIsDone(exchange: Exchange): boolean {
+    return (
+      !exchange.keepAlive &&
+      exchange.req.complete &&
+      this.#next === null &&
+      this.#parsing === null &&
+      this.#stash === null &&
+      this.#reject === null
+    );
+  }
+
+  /**
+   * End our side after what is written. Unless the client is known to be done, keep reading
+   * (discarding) until it closes; otherwise close as soon as our FIN is out, as node:http does.
+   */
+  #closeGracefully(clientDone = false): void {
     if (this.#state >= LINGERING) return;
     this.#advance(LINGERING);
     this.#stash = null;
-    this.#armLinger();
+    this.#armLinger(); // also bounds the wait for our own last bytes to leave
+    if (clientDone) {
+      this.#socket.destroySoon();
+      return;
+    }
     this.#sock._paused = false;
     this.#socket.resume();
     this.#socket.end();

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { echo, hello, parseResponses, sleep, engineHarness, waitFor, type TestServer } from './helpers.js';
 
 function parseResponsesCount(text: string): number {
@@ -9,6 +10,10 @@ import type { RequestRecord } from '../../../src/http/types.js';
 let server: TestServer | undefined;
 const harness = engineHarness();
 const connect = harness.connect;
+const sockets: net.Socket[] = [];
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.destroy();
+});
 
 describe('HttpEngine: requests and keep-alive', () => {
   it('answers a GET with 200 and keeps the connection open', async () => {
@@ -265,6 +270,33 @@ describe('HttpEngine: requests and keep-alive', () => {
     expect(res?.headers.connection).toBe('close');
     expect(await c.waitClose()).toBe(true);
     expect(urls).toEqual(['/last']);
+  });
+
+  it('closes at once after a Connection: close request, but lingers for the FIN of a client that may send more', async () => {
+    const srv = await harness.start(hello, { keepAliveMs: 0 });
+    server = srv;
+    // A client that never half-closes on its own (allowHalfOpen): only the server can end it.
+    const open = async (head: string): Promise<net.Socket> => {
+      const s = net.connect({ port: srv.port, host: '127.0.0.1', allowHalfOpen: true });
+      sockets.push(s);
+      s.on('error', () => {});
+      s.on('data', () => {});
+      await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+      const ended = new Promise<void>((resolve) => s.once('end', () => resolve()));
+      s.write(head);
+      await ended; // the response and our FIN
+      return s;
+    };
+    // The client said it is done: nothing it sends can follow, so there is nothing to wait for.
+    await open('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await waitFor(() => srv.engine.connectionCount === 0, 500); // well inside LINGER_MS (1 s)
+    // The server chose to close (keepAliveMs 0) a connection the client meant to reuse: it keeps
+    // reading until the client's FIN, so a request already on its way does not meet a reset.
+    const reuser = await open('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await sleep(300);
+    expect(srv.engine.connectionCount).toBe(1);
+    reuser.end();
+    await waitFor(() => srv.engine.connectionCount === 0, 500);
   });
 
   it('closes an idle keep-alive connection after keepAliveMs', async () => {

@@ -1,0 +1,90 @@
+/**
+ * Where a server's time goes per request, from the scheduler's own accounting:
+ * /proc/PID/task/TID/schedstat holds, per thread, nanoseconds spent running and nanoseconds spent
+ * runnable but waiting for a core. Unlike utime/stime (sampled at the timer tick, which
+ * over-charges processes woken by short timers, see docs/bench/compare-sync-recheck.md) both are
+ * exact. For a blocking handler, a request's time beyond the handler itself is exactly its run time
+ * plus its wait for a core, so these two numbers explain a sync worker's efficiency loss.
+ *
+ * Also the machine-wide idle share, from /proc/stat.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface SchedTimes {
+  /** Main threads (the thread whose id is the pid): run ns, wait-for-a-core ns. */
+  readonly mainRunNs: number;
+  readonly mainWaitNs: number;
+  /** Every other thread (V8's compiler and GC helpers, libuv's pool). */
+  readonly otherRunNs: number;
+  readonly otherWaitNs: number;
+}
+
+const ZERO: SchedTimes = { mainRunNs: 0, mainWaitNs: 0, otherRunNs: 0, otherWaitNs: 0 };
+
+/** "run_ns wait_ns timeslices" → [run, wait]; undefined when malformed. */
+export function parseSchedstat(text: string): [number, number] | undefined {
+  const [run, wait] = text.trim().split(/\s+/).map(Number);
+  return run !== undefined && wait !== undefined && Number.isFinite(run) && Number.isFinite(wait) ? [run, wait] : undefined;
+}
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // the thread or process ended meanwhile
+  }
+}
+
+/** Sum over every thread of `pids` that exists now. */
+export function schedTimes(pids: readonly number[]): SchedTimes {
+  let t = { ...ZERO };
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      const text = read(`/proc/${pid}/task/${tid}/schedstat`);
+      const parsed = text === undefined ? undefined : parseSchedstat(text);
+      if (parsed === undefined) continue;
+      const [run, wait] = parsed;
+      t =
+        Number(tid) === pid
+          ? { ...t, mainRunNs: t.mainRunNs + run, mainWaitNs: t.mainWaitNs + wait }
+          : { ...t, otherRunNs: t.otherRunNs + run, otherWaitNs: t.otherWaitNs + wait };
+    }
+  }
+  return t;
+}
+
+export function schedDelta(before: SchedTimes, after: SchedTimes): SchedTimes {
+  return {
+    mainRunNs: Math.max(0, after.mainRunNs - before.mainRunNs),
+    mainWaitNs: Math.max(0, after.mainWaitNs - before.mainWaitNs),
+    otherRunNs: Math.max(0, after.otherRunNs - before.otherRunNs),
+    otherWaitNs: Math.max(0, after.otherWaitNs - before.otherWaitNs),
+  };
+}
+
+/** [idle + iowait, total] clock ticks from the first line of /proc/stat. */
+export function parseIdleTicks(text: string): [number, number] | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return undefined;
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (f.length < 8 || !f.every(Number.isFinite)) return undefined;
+  return [(f[3] ?? 0) + (f[4] ?? 0), f.reduce((a, b) => a + b, 0)];
+}
+
+export function idleTicks(): [number, number] | undefined {
+  const text = read('/proc/stat');
+  return text === undefined ? undefined : parseIdleTicks(text);
+}
+
+/** Share of the machine's cores that stayed idle between two idleTicks() readings. */
+export function idleShare(before: [number, number] | undefined, after: [number, number] | undefined): number | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  const total = after[1] - before[1];
+  return total > 0 ? (after[0] - before[0]) / total : undefined;
+}
