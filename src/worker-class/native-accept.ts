@@ -14,6 +14,35 @@ interface FdHandle {
   close(): void;
 }
 
+/** node's TCP stream handle (tcp_wrap): what net.Socket builds around an accepted descriptor. */
+interface StreamHandle {
+  open(fd: number): number;
+  close(): void;
+}
+type StreamHandleClass = new (type: number) => StreamHandle;
+/** tcp_wrap's TCPConstants.SOCKET: a connection, not a server. */
+const TCP_SOCKET = 0;
+
+/**
+ * The class of the listening handles the master sent (tcp_wrap's TCP for TCP binds), to build each
+ * accepted socket's handle directly: `new net.Socket({ fd })` would first guess the descriptor's
+ * type (fstat, getsockopt, getsockname, ioctl) for every connection, though every one is a TCP
+ * socket accepted from a TCP listener. Undefined (use `{ fd }`) for anything else: unix sockets
+ * (a Pipe listener), or a node whose handle class does not construct and open as expected.
+ */
+export function tcpHandleClass(handle: FdHandle): StreamHandleClass | undefined {
+  const ctor = (handle as object).constructor as unknown;
+  if (typeof ctor !== 'function' || ctor.name !== 'TCP') return undefined;
+  try {
+    const probe = new (ctor as StreamHandleClass)(TCP_SOCKET);
+    const ok = typeof probe.open === 'function' && typeof probe.close === 'function';
+    probe.close();
+    return ok ? (ctor as StreamHandleClass) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isFdHandle(handle: unknown): handle is FdHandle {
   const h = handle as Partial<FdHandle> | null;
   return typeof h?.close === 'function' && typeof h.fd === 'number' && h.fd >= 0;
@@ -32,6 +61,8 @@ export class NativeAccept implements Pausable {
   readonly #options: NativeAcceptOptions;
   /** The master's handles, kept open: their fds are the listening sockets. */
   readonly #handles: (FdHandle | undefined)[] = [];
+  /** Per listener index: the handle class to wrap its connections in (see tcpHandleClass). */
+  #classes: (StreamHandleClass | undefined)[] = [];
   #started = false;
   #paused = false;
   #closed = false;
@@ -58,8 +89,9 @@ export class NativeAccept implements Pausable {
 
   #start(): void {
     const fds = this.#handles.map((h) => h?.fd ?? -1);
+    this.#classes = this.#handles.map((h) => (h === undefined ? undefined : tcpHandleClass(h)));
     try {
-      this.#options.native.acceptStart(fds, this.#options.backlog, (fd) => this.#onFd(fd));
+      this.#options.native.acceptStart(fds, this.#options.backlog, (fd, index) => this.#onFd(fd, index));
     } catch (err) {
       this.#options.onListenError(new Error(errorMessage(err)));
       return;
@@ -69,10 +101,21 @@ export class NativeAccept implements Pausable {
     this.#options.onAllListening();
   }
 
-  #onFd(fd: number): void {
-    const socket = new net.Socket({ fd, readable: true, writable: true });
+  #onFd(fd: number, index: number): void {
+    // `handle` is how node:net's own server hands an accepted handle to a Socket (not in the typings).
+    const socket = new net.Socket({ ...this.#source(fd, index), readable: true, writable: true } as net.SocketConstructorOpts);
     socket.setNoDelay(true);
     this.#options.onConnection(socket);
+  }
+
+  /** `{ handle }` built from the listener's class when it opens the fd, else `{ fd }` (node guesses). */
+  #source(fd: number, index: number): { handle: StreamHandle } | { fd: number } {
+    const Handle = this.#classes[index];
+    if (Handle === undefined) return { fd };
+    const handle = new Handle(TCP_SOCKET);
+    if (handle.open(fd) === 0) return { handle };
+    handle.close();
+    return { fd };
   }
 
   pause(): void {

@@ -216,12 +216,14 @@ export class WorkerProcess {
 
   #onConnection(socket: net.Socket): void {
     this.#connections++;
-    socket.once('close', () => {
-      this.#connections--;
-      if (!this.#stopping) this.#runtime.connectionClosed();
-    });
+    socket.on('close', this.#onSocketClose); // 'close' comes once: no once() wrapper per connection
     this.#engine?.handleConnection(socket);
   }
+
+  readonly #onSocketClose = (): void => {
+    this.#connections--;
+    if (!this.#stopping) this.#runtime.connectionClosed();
+  };
 
   #onListening(): void {
     this.#log.debug({ kind: this.#app?.kind }, 'Worker listening');
