@@ -160,8 +160,8 @@ async function syncSweep(outDir: string): Promise<string> {
     '',
     `${cores()} cores (${cpuModel()}), Node ${process.versions.node}, ${tools}. wrk -t1 -H 'Connection: close' in its own process, ` +
       `${duration} s per window after an unmeasured warm-up of ${warmup} s + 0.75 s × N at c=32 (10 ms servers: with ?ms=0, then 30 s at ` +
-      `the measured load). For each N every server runs at once on its own port; they are measured in turn for ${ROUNDS} rounds ` +
-      `(each window after 2 s of unmeasured load) and each keeps its median round, so drift of the machine hits all of them alike.`,
+      `the measured load), then ${ROUNDS} windows in a row, the median kept; servers one after another, started fresh per N ` +
+      '(not interleaved: an idle V8 server is cold again when its turn comes, see docs/bench/sync-10ms-profile.md).',
     '',
     renderSweep(saved.rows, saved.times ?? { node: 10, python: undefined }),
   ].join('\n');

@@ -9,7 +9,7 @@
  * process, so N fresh workers each need their own warm-up requests (a cold 5 s run at N=16, or a
  * 10 ms run where each worker serves 100 requests a second, measures V8's interpreter, not the
  * accept path): warm-up + 0.75 s × N of hello-rate load, then 30 s at the measured load for 10 ms.
- * The servers of one N run side by side and are measured in turn, in rounds (see runSweep).
+ * Each server is measured for several windows in a row and keeps its median one (see runSweep).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -107,8 +107,6 @@ async function warm(server: RunningServer, part: SweepPart, workers: number, war
 
 async function measure(server: RunningServer, part: SweepPart, workers: number, durationS: number): Promise<Switched> {
   const load = loadSpec(server, part, workers, durationS);
-  // The servers idled while the others were measured: a short run at the measured load first.
-  await runWrk({ ...load, durationS: RESETTLE_S }, server.parties);
   const pids = (): number[] => [...(server.parties.master === undefined ? [] : [server.parties.master]), ...server.parties.workers()];
   const [v0, i0] = switches(pids());
   const s0 = schedTimes(pids());
@@ -131,8 +129,6 @@ async function measure(server: RunningServer, part: SweepPart, workers: number, 
 
 /** Seconds of the 10 ms load run unmeasured before the first measured window (see warm()). */
 const SLEEP_SETTLE_S = 30;
-/** Seconds of unmeasured load right before each measured window. */
-const RESETTLE_S = 2;
 
 function row(part: SweepPart, server: SyncServer, workers: number, m: Switched): SweepRow {
   const requests = Math.max(1, m.load.requests);
@@ -163,9 +159,11 @@ export function medianRow(rounds: readonly SweepRow[]): SweepRow | undefined {
 }
 
 /**
- * For each N: start every server at once (on its own port), warm each, then measure them in
- * turn for `rounds` rounds and keep each server's median round. This machine's speed drifts by
- * ±30% over minutes; interleaving makes every server see the same drift, so the ratios hold.
+ * For each N and server: start it, warm it, measure `rounds` windows back to back and keep the
+ * median one, stop it. Servers are not interleaved: a V8 server left idle while the others are
+ * measured is cold again when its turn comes (V8's memory reducer shrinks an idle heap; after
+ * 90 s idle an N = 8 server fell from 752 to 702 req/s, and to 740 with --no-memory-reducer), so
+ * interleaving would measure the wake-up, not the steady state.
  */
 export async function runSweep(
   part: SweepPart,
@@ -178,36 +176,22 @@ export async function runSweep(
 ): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
   for (const workers of counts) {
-    const running = new Map<SyncServer, RunningServer>();
-    try {
-      for (const server of servers) {
-        onStep(`${part} N=${workers}: start and warm ${server}`);
-        try {
-          const r = await startServer(spec(server, part, workers, await freePort()));
-          running.set(server, r);
-          await warm(r, part, workers, warmupS);
-        } catch (err) {
-          process.stderr.write(`  failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        }
-      }
-      const measured = new Map<SyncServer, SweepRow[]>();
-      for (let round = 1; round <= rounds; round++) {
-        for (const [server, r] of running) {
-          onStep(`${part} N=${workers}: round ${round}/${rounds} ${server}`);
-          try {
-            const m = await measure(r, part, workers, durationS);
-            measured.set(server, [...(measured.get(server) ?? []), row(part, server, workers, m)]);
-          } catch (err) {
-            process.stderr.write(`  failed: ${err instanceof Error ? err.message : String(err)}\n`);
-          }
-        }
-      }
-      for (const server of servers) {
-        const median = medianRow(measured.get(server) ?? []);
+    for (const server of servers) {
+      onStep(`${part} N=${workers}: ${server}`);
+      let running: RunningServer | undefined;
+      try {
+        running = await startServer(spec(server, part, workers, await freePort()));
+        await warm(running, part, workers, warmupS);
+        const windows: SweepRow[] = [];
+        for (let round = 0; round < rounds; round++)
+          windows.push(row(part, server, workers, await measure(running, part, workers, durationS)));
+        const median = medianRow(windows);
         if (median) rows.push(median);
+      } catch (err) {
+        process.stderr.write(`  failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      } finally {
+        await running?.stop();
       }
-    } finally {
-      await Promise.all([...running.values()].map((r) => r.stop()));
     }
   }
   return rows;
