@@ -18,7 +18,8 @@ import { freePort, startServer, type RunningServer, type ServerSpec } from '../s
 import { fmtMs, fmtRps, markdownTable } from '../src/bench/table.js';
 import { runWrk } from '../src/bench/wrk.js';
 import { HANDLERS } from './lib/cases.js';
-import { idleShare, idleTicks, schedDelta, schedTimes } from '../src/bench/schedstat.js';
+import { schedDelta, schedTimes } from '../src/bench/schedstat.js';
+import { cores } from './lib/machine.js';
 import { serverSpec } from './lib/servers.js';
 
 export type SweepPart = 'hello' | 'sleep';
@@ -82,7 +83,6 @@ type Switched = Measured & {
   mainRunUs: number;
   otherRunUs: number;
   waitUs: number;
-  idle: number | undefined;
 };
 
 function loadSpec(server: RunningServer, part: SweepPart, workers: number, durationS: number): LoadSpec {
@@ -110,9 +110,7 @@ async function measure(server: RunningServer, part: SweepPart, workers: number, 
   const pids = (): number[] => [...(server.parties.master === undefined ? [] : [server.parties.master]), ...server.parties.workers()];
   const [v0, i0] = switches(pids());
   const s0 = schedTimes(pids());
-  const idle0 = idleTicks();
   const m = await runWrk(load, server.parties);
-  const idle1 = idleTicks();
   const d = schedDelta(s0, schedTimes(pids()));
   const [v1, i1] = switches(pids());
   const perReq = (ns: number): number => ns / 1000 / Math.max(1, m.load.requests);
@@ -123,7 +121,6 @@ async function measure(server: RunningServer, part: SweepPart, workers: number, 
     mainRunUs: perReq(d.mainRunNs),
     otherRunUs: perReq(d.otherRunNs),
     waitUs: perReq(d.mainWaitNs),
-    idle: idleShare(idle0, idle1),
   };
 }
 
@@ -148,7 +145,8 @@ function row(part: SweepPart, server: SyncServer, workers: number, m: Switched):
     mainRunUs: m.mainRunUs,
     otherRunUs: m.otherRunUs,
     waitUs: m.waitUs,
-    ...(m.idle === undefined ? {} : { idle: m.idle }),
+    // The load run's CPU window already read the machine's busy time over exactly this window.
+    idle: Math.max(0, 1 - (m.cpu.client + m.cpu.master + m.cpu.workers + m.cpu.others) / cores()),
   };
 }
 

@@ -5,8 +5,6 @@
  * over-charges processes woken by short timers, see docs/bench/compare-sync-recheck.md) both are
  * exact. For a blocking handler, a request's time beyond the handler itself is exactly its run time
  * plus its wait for a core, so these two numbers explain a sync worker's efficiency loss.
- *
- * Also the machine-wide idle share, from /proc/stat.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -66,25 +64,4 @@ export function schedDelta(before: SchedTimes, after: SchedTimes): SchedTimes {
     otherRunNs: Math.max(0, after.otherRunNs - before.otherRunNs),
     otherWaitNs: Math.max(0, after.otherWaitNs - before.otherWaitNs),
   };
-}
-
-/** [idle + iowait, total] clock ticks from the first line of /proc/stat. */
-export function parseIdleTicks(text: string): [number, number] | undefined {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) return undefined;
-  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (f.length < 8 || !f.every(Number.isFinite)) return undefined;
-  return [(f[3] ?? 0) + (f[4] ?? 0), f.reduce((a, b) => a + b, 0)];
-}
-
-export function idleTicks(): [number, number] | undefined {
-  const text = read('/proc/stat');
-  return text === undefined ? undefined : parseIdleTicks(text);
-}
-
-/** Share of the machine's cores that stayed idle between two idleTicks() readings. */
-export function idleShare(before: [number, number] | undefined, after: [number, number] | undefined): number | undefined {
-  if (before === undefined || after === undefined) return undefined;
-  const total = after[1] - before[1];
-  return total > 0 ? (after[0] - before[0]) / total : undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleShare, parseIdleTicks, parseSchedstat, schedDelta, schedTimes } from '../../../src/bench/schedstat.js';
+import { parseSchedstat, schedDelta, schedTimes } from '../../../src/bench/schedstat.js';
 
 describe('scheduler accounting', () => {
   it('reads run and wait nanoseconds from a schedstat line', () => {
@@ -18,14 +18,5 @@ describe('scheduler accounting', () => {
     const d = schedDelta(b, a); // reversed on purpose
     expect(d.mainRunNs).toBe(0);
     expect(schedTimes([2 ** 30])).toEqual({ mainRunNs: 0, mainWaitNs: 0, otherRunNs: 0, otherWaitNs: 0 });
-  });
-
-  it('computes the idle share between two /proc/stat readings', () => {
-    const a = parseIdleTicks('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n');
-    const b = parseIdleTicks('cpu  200 0 100 1000 50 0 0 0 0 0\n');
-    expect(a).toEqual([850, 1000]);
-    expect(idleShare(a, b)).toBeCloseTo(200 / 350);
-    expect(parseIdleTicks('intr 1 2 3')).toBeUndefined();
-    expect(idleShare(undefined, b)).toBeUndefined();
   });
 });
