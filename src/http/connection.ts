@@ -20,10 +20,11 @@ import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from '.
 import { peerAddress, type AddressList } from './address-list.js';
 import { ClientError } from './client-error.js';
 import { attachForwardedFacts, type ForwardedRules } from './forwarded.js';
-import { answerShed, upstreamWaitMs } from './queue-wait.js';
+import { answerShed, requestStart, upstreamWaitMs } from './queue-wait.js';
 import { parseProxyHeader, type ProxySource } from './proxy-protocol.js';
+import type { SendProgress, SendWatched } from './send-timeout.js';
 import { errorBody, errorResponse, statusText } from './error-response.js';
-import { Exchange } from './exchange.js';
+import { Exchange, ExchangeRecord, type PeerSource } from './exchange.js';
 import { completeIncoming, createIncoming } from './incoming.js';
 import {
   abortedError,
@@ -127,20 +128,22 @@ type State = typeof OPEN | typeof CLOSING | typeof LINGERING | typeof UPGRADED |
 
 const EMPTY = Buffer.alloc(0);
 
-export class Connection implements ParserSink, ResponseOwner {
+export class Connection implements ParserSink, ResponseOwner, SendWatched, PeerSource {
   readonly #socket: Socket;
   /** The same socket, typed to reach the fields node:http's server uses. */
   readonly #sock: SocketInternals;
   readonly #host: ConnectionHost;
   readonly #parser: RequestParser;
-  /** The client's address as the socket shows it (after a PROXY header: the client it named). */
-  #remoteAddress: string;
+  /**
+   * The client's address as the socket shows it (after a PROXY header: the client it named).
+   * Read on first use: it costs a getpeername(2) per connection, and a request that carries no
+   * forwarding header and is not access-logged never needs it.
+   */
+  #remote: string | null = null;
   /** performance.now() at accept, until the first request is dispatched (then -1): its queue wait starts here. */
   #acceptedMark = performance.now();
-  /** The address trust decisions are made on (see peerAddress). */
-  #peer: string;
-  /** This peer's forwarding headers are believed. */
-  #trustForwarded: boolean;
+  /** This peer's forwarding headers are believed; null until a request carries one. */
+  #trust: boolean | null = null;
   /** Bytes of a PROXY protocol header received so far; null once it is done or not expected. */
   #proxyInput: Buffer | null = null;
   readonly #keepAliveMs: number;
@@ -168,6 +171,8 @@ export class Connection implements ParserSink, ResponseOwner {
 
   #deadline = 0;
   #deadlineKind = DEADLINE_NONE;
+  /** --send-timeout's record (send-timeout.ts owns it). */
+  sendProgress: SendProgress | null = null;
 
   // Bound once per connection: no closures per request.
   readonly #run = (): void => this.#dispatch();
@@ -183,10 +188,7 @@ export class Connection implements ParserSink, ResponseOwner {
     this.#keepAliveMs = host.options.keepAliveMs;
     this.#bodyTimeoutMs = host.options.bodyTimeoutMs;
     this.#bufferBodyBytes = host.options.bufferBodyBytes;
-    this.#remoteAddress = socket.remoteAddress ?? '';
-    this.#peer = peerAddress(socket);
-    this.#trustForwarded = host.forwarded !== null && host.forwarded.trusts(this.#peer);
-    if (host.proxyAllow !== null && host.proxyAllow.has(this.#peer)) this.#proxyInput = Buffer.alloc(0);
+    if (host.proxyAllow !== null && host.proxyAllow.has(peerAddress(socket))) this.#proxyInput = Buffer.alloc(0);
     this.#parser = new RequestParser(this, host.options);
     // A client's FIN ends its requests, not the responses we still owe it (see #end).
     this.#sock.allowHalfOpen = true;
@@ -199,6 +201,10 @@ export class Connection implements ParserSink, ResponseOwner {
     // Resets and EPIPEs are normal for a server; 'close' follows and does the cleanup.
     socket.on('error', noop);
     this.#armIdle(this.#keepAliveMs || host.options.headersTimeoutMs);
+  }
+
+  get socket(): Socket {
+    return this.#socket;
   }
 
   /** `Date.now()` value from which `onDeadline` must run; 0 = none. */
@@ -298,10 +304,23 @@ export class Connection implements ParserSink, ResponseOwner {
     Object.defineProperty(socket, 'remoteAddress', { value: source.address, configurable: true });
     Object.defineProperty(socket, 'remotePort', { value: source.port, configurable: true });
     Object.defineProperty(socket, 'remoteFamily', { value: source.family, configurable: true });
-    this.#remoteAddress = source.address;
+    this.#remote = source.address;
     // Trust in forwarded headers is decided on the client the proxy named (gunicorn does the same).
-    this.#peer = source.address;
-    this.#trustForwarded = this.#host.forwarded !== null && this.#host.forwarded.trusts(source.address);
+    this.#trust = this.#host.forwarded !== null && this.#host.forwarded.trusts(source.address);
+  }
+
+  /** The peer's address ('' when unknown), read on first use. */
+  get remoteAddress(): string {
+    return (this.#remote ??= this.#socket.remoteAddress ?? '');
+  }
+
+  /** Does this connection's peer speak for its clients (`--forwarded-allow-ips`)? Decided once. */
+  #trustsForwarded(): boolean {
+    if (this.#trust === null) {
+      const rules = this.#host.forwarded;
+      this.#trust = rules !== null && rules.trusts(peerAddress(this.#socket));
+    }
+    return this.#trust;
   }
 
   /** Parse `chunk[at..]` as far as the one-request read-ahead allows. */
@@ -398,12 +417,14 @@ export class Connection implements ParserSink, ResponseOwner {
   // --- parser sink ------------------------------------------------------------------------------
 
   onHead(method: string, url: string, versionMinor: number, rawHeaders: string[], facts: HeadFacts): boolean {
-    let clientAddress = this.#remoteAddress;
+    // null: the connection's own peer, resolved only if something asks (see #remote).
+    let clientAddress: string | null = null;
     const rules = this.#host.forwarded;
     let forwarded = null;
-    if (rules !== null) {
-      if (this.#trustForwarded) {
-        const read = rules.read(rawHeaders, this.#remoteAddress);
+    const first = rules === null ? -1 : rules.find(rawHeaders);
+    if (rules !== null && first >= 0) {
+      if (this.#trustsForwarded()) {
+        const read = rules.read(rawHeaders, this.remoteAddress, first);
         // Thrown from inside the parser's user call: feed() returns it, #parse refuses the request.
         if (read instanceof ClientError) throw read;
         if (read !== null) {
@@ -411,7 +432,7 @@ export class Connection implements ParserSink, ResponseOwner {
           clientAddress = read.clientAddress;
         }
       } else {
-        rules.strip(rawHeaders);
+        rules.strip(rawHeaders, first);
       }
     }
     const upgrade = isUpgradeRequest(rawHeaders) && this.#takeUpgrade();
@@ -509,6 +530,7 @@ export class Connection implements ParserSink, ResponseOwner {
     }
     this.#active = exchange;
     host.requestStarted();
+    if (exchange.clientAddress === null && host.options.logsClientAddress === true) exchange.clientAddress = this.remoteAddress;
 
     const req = exchange.req;
     const res = new EngineResponse(req, exchange, this);
@@ -525,7 +547,8 @@ export class Connection implements ParserSink, ResponseOwner {
     const sinceHeadMs = now - exchange.startMark;
     const localMs = this.#acceptedMark >= 0 ? now - this.#acceptedMark : sinceHeadMs;
     this.#acceptedMark = -1;
-    const upstreamMs = this.#trustForwarded ? upstreamWaitMs(req.rawHeaders, Date.now()) : undefined;
+    const start = host.forwarded === null ? undefined : requestStart(req.rawHeaders);
+    const upstreamMs = start !== undefined && this.#trustsForwarded() ? upstreamWaitMs(start, Date.now()) : undefined;
     const maxQueueMs = host.options.maxQueueMs ?? 0;
     const shed = maxQueueMs > 0 && Math.max(sinceHeadMs, upstreamMs ?? 0) > maxQueueMs;
     host.events.onQueueWait?.(localMs, upstreamMs, shed);
@@ -652,17 +675,7 @@ export class Connection implements ParserSink, ResponseOwner {
   }
 
   #report(exchange: Exchange, completed: boolean): void {
-    const onRequestDone = this.#host.events.onRequestDone;
-    if (onRequestDone === undefined) return;
-    onRequestDone({
-      req: exchange.req,
-      res: exchange.res as EngineResponse,
-      remoteAddress: exchange.clientAddress,
-      startTime: exchange.startTime,
-      durationNs: BigInt(Math.round((performance.now() - exchange.startMark) * 1e6)),
-      bodyBytes: exchange.bodyBytes,
-      completed,
-    });
+    this.#host.events.onRequestDone?.(new ExchangeRecord(exchange, this, completed));
   }
 
   #drainResponse(): void {
@@ -686,7 +699,7 @@ export class Connection implements ParserSink, ResponseOwner {
   /** Refuse the request being parsed: answer `err` (after the requests before it), then close. */
   #fail(err: ClientError): void {
     if (this.#state >= LINGERING) return;
-    this.#host.clientError(err, this.#remoteAddress);
+    this.#host.clientError(err, this.remoteAddress);
     this.#advance(CLOSING);
     this.#stash = null;
     const broken = this.#parsing; // set when the error is in a body: that request can never complete

@@ -29,6 +29,7 @@ export function engineOptions(settings: Settings, byClass: ClassEngineOptions): 
     sendTimeoutMs: settings.sendTimeout * 1000,
     bufferBodyBytes: byClass.bufferBodyBytes,
     maxQueueMs: settings.maxQueueTime,
+    logsClientAddress: Boolean(settings.accessLogfile),
     proxy: {
       forwardedAllowIps: settings.forwardedAllowIps,
       secureSchemeHeaders: settings.secureSchemeHeaders.map(splitHeaderValue),

@@ -9,7 +9,7 @@ import { AddressList } from './address-list.js';
 import type { ClientError } from './client-error.js';
 import { Connection, LINGER_MS, type ConnectionHost } from './connection.js';
 import { ForwardedRules } from './forwarded.js';
-import { SendWatch } from './send-timeout.js';
+import { SendWatch, type SendWatched } from './send-timeout.js';
 import type { EngineEvents, EngineOptions, RequestGate, RequestHandler } from './types.js';
 import type { UpgradeHandler } from './upgrade.js';
 
@@ -99,7 +99,7 @@ export class HttpEngine {
    * deadline, no `--timeout`; a graceful stop waits for them (the app closes them on its
    * server's 'close' event) and a quick stop or the graceful timeout destroys them.
    */
-  readonly #upgraded = new Set<Socket>();
+  readonly #upgraded = new Map<Socket, SendWatched>();
   readonly #sweepMs: number;
   #sweeper: NodeJS.Timeout | null = null;
   #drainWaiters: (() => void)[] = [];
@@ -132,13 +132,9 @@ export class HttpEngine {
   /** Take ownership of an accepted socket (from net.Server 'connection'). */
   handleConnection(socket: Socket): void {
     if (socket.destroyed) return; // reset before we got to it
-    if (this.#sweeper === null) {
-      this.#host.clock = Date.now();
-      this.#sweeper = setInterval(this.#sweep, this.#sweepMs).unref();
-    }
+    this.#startSweep();
     const conn = new Connection(socket, this.#host);
     this.#connections.add(conn);
-    this.#sendWatch?.add(socket);
     if (this.#host.draining) conn.drain();
   }
 
@@ -158,7 +154,7 @@ export class HttpEngine {
   /** Quick stop: destroy every connection now. */
   destroyAll(): void {
     for (const conn of [...this.#connections]) conn.destroy();
-    for (const socket of [...this.#upgraded]) socket.destroy();
+    for (const socket of [...this.#upgraded.keys()]) socket.destroy();
   }
 
   /** Open connections the engine serves plus upgraded ones. */
@@ -184,39 +180,53 @@ export class HttpEngine {
     return this.#host.activeRequests;
   }
 
+  #startSweep(): void {
+    if (this.#sweeper !== null) return;
+    this.#host.clock = Date.now();
+    this.#sweeper = setInterval(this.#sweep, this.#sweepMs).unref();
+  }
+
   readonly #sweep = (): void => {
     const now = Date.now();
     this.#host.clock = now;
-    this.#sendWatch?.check(now);
+    const sendWatch = this.#sendWatch;
+    if (this.#connections.size === 0 && (sendWatch === null || this.#upgraded.size === 0)) {
+      // Stopped by a sweep, not by the last close: a sync worker's connections come and go one
+      // per request, and restarting the timer for each cost more than this one late wake-up.
+      clearInterval(this.#sweeper ?? undefined);
+      this.#sweeper = null;
+      return;
+    }
     for (const conn of this.#connections) {
       const deadline = conn.deadline;
       if (deadline !== 0 && deadline <= now) conn.onDeadline();
+      sendWatch?.check(conn, now);
     }
+    if (sendWatch !== null) for (const watched of this.#upgraded.values()) sendWatch.check(watched, now);
   };
 
   #connectionClosed(conn: Connection): void {
     this.#connections.delete(conn);
+    this.#host.events.onConnectionClosed?.();
     this.#settle();
   }
 
   #connectionUpgraded(conn: Connection, socket: Socket): void {
     this.#connections.delete(conn);
-    this.#upgraded.add(socket);
+    // Still watched by --send-timeout: an app's WebSocket to a client that never reads fills up the same way.
+    this.#upgraded.set(socket, { socket, sendProgress: conn.sendProgress });
+    if (this.#sendWatch !== null) this.#startSweep();
     socket.once('close', () => {
       this.#upgraded.delete(socket);
+      this.#host.events.onConnectionClosed?.();
       this.#settle();
     });
     this.#settle();
   }
 
-  /** Stop the sweep when no connection is left to sweep; resolve drain() when nothing at all is left. */
+  /** Resolve drain() when nothing at all is left (the sweep stops itself once it finds no connection). */
   #settle(): void {
-    if (this.#connections.size !== 0) return;
-    if (this.#sweeper !== null) {
-      clearInterval(this.#sweeper);
-      this.#sweeper = null;
-    }
-    if (this.#upgraded.size !== 0) return;
+    if (this.#connections.size !== 0 || this.#upgraded.size !== 0) return;
     if (this.#host.draining) {
       const waiters = this.#drainWaiters;
       this.#drainWaiters = [];

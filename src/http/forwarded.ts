@@ -71,10 +71,19 @@ export class ForwardedRules {
     return lower === XFF || lower === XFP || lower === XFH || lower === FWD || this.#secure.has(lower) ? lower : null;
   }
 
-  /** Untrusted peer: remove every forwarding header from `raw` (in place). */
-  strip(raw: string[]): void {
-    let out = 0;
-    for (let i = 0; i < raw.length; i += 2) {
+  /**
+   * Index in `raw` of the first forwarding header, -1 when there is none: then neither `read`
+   * nor `strip` has anything to do, and the peer's trust need not be decided at all.
+   */
+  find(raw: readonly string[]): number {
+    for (let i = 0; i < raw.length; i += 2) if (this.#interesting(raw[i] as string) !== null) return i;
+    return -1;
+  }
+
+  /** Untrusted peer: remove every forwarding header from `raw` (in place), those before `from` excepted (`find` saw none there). */
+  strip(raw: string[], from = 0): void {
+    let out = from;
+    for (let i = from; i < raw.length; i += 2) {
       if (this.#interesting(raw[i] as string) !== null) continue;
       raw[out++] = raw[i] as string;
       raw[out++] = raw[i + 1] as string;
@@ -84,14 +93,14 @@ export class ForwardedRules {
 
   /**
    * Trusted peer: the facts its headers give, null when it sent none, or a ClientError when
-   * its scheme headers contradict each other.
+   * its scheme headers contradict each other. Headers before `from` are not looked at.
    */
-  read(raw: readonly string[], peer: string): ForwardedFacts | ClientError | null {
+  read(raw: readonly string[], peer: string, from = 0): ForwardedFacts | ClientError | null {
     let xff: string | null = null;
     let xfh: string | null = null;
     let fwd: string | null = null;
     let scheme: 'http' | 'https' | null = null;
-    for (let i = 0; i < raw.length; i += 2) {
+    for (let i = from; i < raw.length; i += 2) {
       const name = this.#interesting(raw[i] as string);
       if (name === null) continue;
       const value = raw[i + 1] as string;

@@ -29,15 +29,19 @@ export function parseRequestStart(value: string): number | undefined {
   return undefined;
 }
 
-/** Milliseconds since the `X-Request-Start` in raw headers, or undefined without one (≥ 0). */
-export function upstreamWaitMs(rawHeaders: readonly string[], nowMs: number): number | undefined {
+/** The `X-Request-Start` value in raw headers, or undefined without one. */
+export function requestStart(rawHeaders: readonly string[]): string | undefined {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    if (name.length !== HEADER.length || name.toLowerCase() !== HEADER) continue;
-    const at = parseRequestStart(rawHeaders[i + 1] as string);
-    return at === undefined ? undefined : Math.max(0, nowMs - at);
+    if (name.length === HEADER.length && name.toLowerCase() === HEADER) return rawHeaders[i + 1] as string;
   }
   return undefined;
+}
+
+/** Milliseconds since an `X-Request-Start` value (≥ 0), or undefined when it does not parse. */
+export function upstreamWaitMs(requestStartValue: string, nowMs: number): number | undefined {
+  const at = parseRequestStart(requestStartValue);
+  return at === undefined ? undefined : Math.max(0, nowMs - at);
 }
 
 /** Retry-After for a shed request: whole seconds, at least one. */

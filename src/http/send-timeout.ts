@@ -10,10 +10,17 @@
  */
 import type { Socket } from 'node:net';
 
-interface Progress {
+/** Where a connection's send progress stood at the last sweep (kept on the connection: no map, no listener per socket). */
+export interface SendProgress {
   sent: number;
   queued: number;
   since: number;
+}
+
+/** What the watch needs from a connection. */
+export interface SendWatched {
+  readonly socket: Socket;
+  sendProgress: SendProgress | null;
 }
 
 function queuedInLibuv(socket: Socket): number {
@@ -23,31 +30,26 @@ function queuedInLibuv(socket: Socket): number {
 export class SendWatch {
   readonly #ms: number;
   readonly #onTimeout: (remoteAddress: string) => void;
-  readonly #sockets = new Map<Socket, Progress>();
 
   constructor(ms: number, onTimeout: (remoteAddress: string) => void) {
     this.#ms = ms;
     this.#onTimeout = onTimeout;
   }
 
-  add(socket: Socket): void {
-    this.#sockets.set(socket, { sent: 0, queued: 0, since: Date.now() });
-    socket.once('close', () => this.#sockets.delete(socket));
-  }
-
-  check(now: number): void {
-    for (const [socket, p] of this.#sockets) {
-      const pending = socket.writableLength;
-      const queued = queuedInLibuv(socket);
-      const sent = socket.bytesWritten - pending;
-      if ((pending === 0 && queued === 0) || sent > p.sent || queued < p.queued) p.since = now;
-      p.sent = sent;
-      p.queued = queued;
-      if (now - p.since < this.#ms || socket.destroyed) continue;
-      this.#sockets.delete(socket);
-      const remoteAddress = socket.remoteAddress ?? '';
-      socket.destroy();
-      this.#onTimeout(remoteAddress);
-    }
+  /** One sweep's look at one connection; its clock starts at the first sweep that sees it. */
+  check(conn: SendWatched, now: number): void {
+    const socket = conn.socket;
+    if (socket.destroyed) return;
+    const pending = socket.writableLength;
+    const queued = queuedInLibuv(socket);
+    const sent = socket.bytesWritten - pending;
+    const p = (conn.sendProgress ??= { sent, queued, since: now });
+    if ((pending === 0 && queued === 0) || sent > p.sent || queued < p.queued) p.since = now;
+    p.sent = sent;
+    p.queued = queued;
+    if (now - p.since < this.#ms) return;
+    const remoteAddress = socket.remoteAddress ?? '';
+    socket.destroy();
+    this.#onTimeout(remoteAddress);
   }
 }

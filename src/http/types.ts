@@ -61,6 +61,12 @@ export interface EngineOptions extends ParserOptions {
   readonly maxQueueMs?: number;
   /** Absent: no proxy is trusted, no PROXY protocol. */
   readonly proxy?: ProxyOptions;
+  /**
+   * Every request's record needs the client's address (an access log is written): read it when
+   * the request starts. Otherwise it is read only when something asks, and the record of a request
+   * aborted by its client, made after the socket closed, could no longer get it.
+   */
+  readonly logsClientAddress?: boolean;
 }
 
 /**
@@ -111,4 +117,6 @@ export interface EngineEvents {
   onQueueWait?(localMs: number, upstreamMs: number | undefined, shed: boolean): void;
   /** A connection was destroyed by the send timeout (see send-timeout.ts). */
   onSendTimeout?(remoteAddress: string): void;
+  /** A connection the engine held, or a socket it handed to the app's 'upgrade' listener, closed (connectionCount is already down). */
+  onConnectionClosed?(): void;
 }

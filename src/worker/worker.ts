@@ -49,7 +49,6 @@ export class WorkerProcess {
   #requests = 0;
   #maxRequests = 0;
   #current: RequestInProgress | undefined;
-  #connections = 0;
   /** Connections destroyed by --send-timeout (http/send-timeout.ts). */
   #sendTimeouts = 0;
   #stopping = false;
@@ -75,7 +74,7 @@ export class WorkerProcess {
         this.#bootFailed('listen', new Error(code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)), WORKER_EXIT.BOOT_ERROR);
       },
       onAllListening: () => this.#onListening(),
-      connections: () => this.#connections,
+      connections: () => this.#engine?.connectionCount ?? 0,
       // --reuse-port: the worker listens on its own sockets instead of the master's.
       reusePort: boot.reusePort,
     });
@@ -145,6 +144,9 @@ export class WorkerProcess {
         },
         onAppError: (err, req) => this.#log.error({ err, method: req.method, url: req.url }, 'Error handling request'),
         onQueueWait: (localMs, upstreamMs, shed) => this.#stats.queued(localMs, upstreamMs, shed),
+        onConnectionClosed: () => {
+          if (!this.#stopping) this.#runtime.connectionClosed();
+        },
         onSendTimeout: (remoteAddress) => {
           this.#sendTimeouts++;
           const detail = { remoteAddress, sendTimeout: settings.sendTimeout };
@@ -215,15 +217,10 @@ export class WorkerProcess {
   }
 
   #onConnection(socket: net.Socket): void {
-    this.#connections++;
-    socket.on('close', this.#onSocketClose); // 'close' comes once: no once() wrapper per connection
-    this.#engine?.handleConnection(socket);
+    // The engine exists before the worker listens; it counts the connection until it closes.
+    if (this.#engine) this.#engine.handleConnection(socket);
+    else socket.destroy();
   }
-
-  readonly #onSocketClose = (): void => {
-    this.#connections--;
-    if (!this.#stopping) this.#runtime.connectionClosed();
-  };
 
   #onListening(): void {
     this.#log.debug({ kind: this.#app?.kind }, 'Worker listening');
@@ -236,7 +233,7 @@ export class WorkerProcess {
   #beatMessage(): WorkerMessage {
     const faults = { logDropped: this.#logFiles.dropped(), sendTimeouts: this.#sendTimeouts };
     const stats = { ...this.#stats.snapshot(process.memoryUsage.rss(), this.#engine?.upgradedCount ?? 0), faults };
-    return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connections, stats };
+    return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#engine?.connectionCount ?? 0, stats };
   }
 
   #beat(): void {

@@ -402,4 +402,17 @@ describe('HttpEngine: requests and keep-alive', () => {
     expect(server.engine.activeRequests).toBe(0);
     expect(server.engine.connectionCount).toBe(0);
   });
+
+  it('gives an aborted request its client address when every record needs one (an access log), read before the socket closed', async () => {
+    const addresses: string[] = [];
+    server = await harness.start((_req, res) => res.write('partial'), { logsClientAddress: true }, undefined, {
+      onRequestDone: (r) => addresses.push(r.remoteAddress),
+    });
+    const c = await connect();
+    c.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc'); // a body cut short: the close aborts it
+    await c.until((t) => t.includes('partial'));
+    c.destroy();
+    await sleep(50);
+    expect(addresses).toEqual(['127.0.0.1']);
+  });
 });

@@ -194,6 +194,25 @@ describe('HttpEngine: upgrade hand-over', () => {
     await expect.poll(() => drained).toBe(true);
   });
 
+  it('--send-timeout also closes an upgraded socket whose client reads nothing', async () => {
+    const timedOut: string[] = [];
+    const chunk = Buffer.alloc(1 << 20, 'x');
+    const flood: UpgradeHandler = {
+      listening: () => true,
+      upgrade(_req, socket) {
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+        for (let i = 0; i < 32; i++) socket.write(chunk); // far more than the socket buffers hold
+      },
+    };
+    const server = await harness.start(hello, { sendTimeoutMs: 300 }, undefined, { onSendTimeout: (a) => timedOut.push(a) }, flood);
+    const c = await connect();
+    c.write(UPGRADE);
+    await c.until((t) => t.includes('101'));
+    c.socket.pause();
+    await expect.poll(() => server.engine.upgradedCount, { timeout: 3000 }).toBe(0);
+    expect(timedOut).toEqual(['127.0.0.1']);
+  });
+
   it('closes an upgrade that arrives during a graceful stop instead of taking it', async () => {
     const r = recorder();
     const server = await start(r.handler);

@@ -102,6 +102,17 @@ describe('ForwardedRules.strip (untrusted peer)', () => {
     rules.strip(raw);
     expect(raw).toEqual(['Host', 'x', 'X-Keep', 'k']);
   });
+
+  it('starts where find() saw the first forwarding header, and find() says -1 when there is none', () => {
+    expect(rules.find(['Host', 'x', 'X-Keep', 'k', 'X-Forwarded-Hostx', 'h'])).toBe(-1);
+    const raw = ['Host', 'x', 'X-Keep', 'k', 'x-forwarded-for', '1.2.3.4', 'Accept', '*/*', 'Forwarded', 'for=5.6.7.8'];
+    const first = rules.find(raw);
+    expect(first).toBe(4);
+    rules.strip(raw, first);
+    expect(raw).toEqual(['Host', 'x', 'X-Keep', 'k', 'Accept', '*/*']);
+    const trusted = ['Host', 'x', 'X-Forwarded-For', '203.0.113.7'];
+    expect(rules.read(trusted, '127.0.0.1', rules.find(trusted))).toMatchObject({ clientAddress: '203.0.113.7' });
+  });
 });
 
 describe('parseForwarded / hopAddress', () => {
