@@ -102,20 +102,21 @@ export class NativeAccept implements Pausable {
   }
 
   #onFd(fd: number, index: number): void {
+    const handle = this.#wrap(fd, index);
     // `handle` is how node:net's own server hands an accepted handle to a Socket (not in the typings).
-    const socket = new net.Socket({ ...this.#source(fd, index), readable: true, writable: true } as net.SocketConstructorOpts);
-    socket.setNoDelay(true);
-    this.#options.onConnection(socket);
+    // Two literals, not a spread: this runs once per connection. TCP_NODELAY is set by the engine's Connection.
+    const options = handle === null ? { fd, readable: true, writable: true } : { handle, readable: true, writable: true };
+    this.#options.onConnection(new net.Socket(options as net.SocketConstructorOpts));
   }
 
-  /** `{ handle }` built from the listener's class when it opens the fd, else `{ fd }` (node guesses). */
-  #source(fd: number, index: number): { handle: StreamHandle } | { fd: number } {
+  /** The fd in a handle of the listener's class when it opens the fd; null: let node guess (`{ fd }`). */
+  #wrap(fd: number, index: number): StreamHandle | null {
     const Handle = this.#classes[index];
-    if (Handle === undefined) return { fd };
+    if (Handle === undefined) return null;
     const handle = new Handle(TCP_SOCKET);
-    if (handle.open(fd) === 0) return { handle };
+    if (handle.open(fd) === 0) return handle;
     handle.close();
-    return { fd };
+    return null;
   }
 
   pause(): void {
