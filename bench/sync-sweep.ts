@@ -85,8 +85,13 @@ type Switched = Measured & {
   waitUs: number;
 };
 
+/** wrk's connections: 32 for hello, 2 per worker for the 10 ms handler (every worker always has one queued). */
+function connectionsFor(part: SweepPart, workers: number): number {
+  return part === 'hello' ? 32 : 2 * workers;
+}
+
 function loadSpec(server: RunningServer, part: SweepPart, workers: number, durationS: number): LoadSpec {
-  const connections = part === 'hello' ? 32 : 2 * workers;
+  const connections = connectionsFor(part, workers);
   const path = part === 'hello' ? HANDLERS.hello.path : HANDLERS['sleep-blocking'].path;
   return { url: `${server.url}${path}`, connections, durationS, warmupS: 0, close: true, timeoutS: 10 };
 }
@@ -134,7 +139,7 @@ function row(part: SweepPart, server: SyncServer, workers: number, m: Switched):
     part,
     server,
     workers,
-    connections: part === 'hello' ? 32 : 2 * workers,
+    connections: connectionsFor(part, workers),
     rps: m.load.rps,
     p99Ms: m.load.p99Ms,
     errors: m.load.errors,

@@ -17,8 +17,6 @@ export interface SchedTimes {
   readonly otherWaitNs: number;
 }
 
-const ZERO: SchedTimes = { mainRunNs: 0, mainWaitNs: 0, otherRunNs: 0, otherWaitNs: 0 };
-
 /** "run_ns wait_ns timeslices" → [run, wait]; undefined when malformed. */
 export function parseSchedstat(text: string): [number, number] | undefined {
   const [run, wait] = text.trim().split(/\s+/).map(Number);
@@ -35,7 +33,7 @@ function read(path: string): string | undefined {
 
 /** Sum over every thread of `pids` that exists now. */
 export function schedTimes(pids: readonly number[]): SchedTimes {
-  let t = { ...ZERO };
+  const t = { mainRunNs: 0, mainWaitNs: 0, otherRunNs: 0, otherWaitNs: 0 };
   for (const pid of pids) {
     let tids: string[];
     try {
@@ -48,10 +46,13 @@ export function schedTimes(pids: readonly number[]): SchedTimes {
       const parsed = text === undefined ? undefined : parseSchedstat(text);
       if (parsed === undefined) continue;
       const [run, wait] = parsed;
-      t =
-        Number(tid) === pid
-          ? { ...t, mainRunNs: t.mainRunNs + run, mainWaitNs: t.mainWaitNs + wait }
-          : { ...t, otherRunNs: t.otherRunNs + run, otherWaitNs: t.otherWaitNs + wait };
+      if (Number(tid) === pid) {
+        t.mainRunNs += run;
+        t.mainWaitNs += wait;
+      } else {
+        t.otherRunNs += run;
+        t.otherWaitNs += wait;
+      }
     }
   }
   return t;

@@ -74,7 +74,7 @@ export class WorkerProcess {
         this.#bootFailed('listen', new Error(code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)), WORKER_EXIT.BOOT_ERROR);
       },
       onAllListening: () => this.#onListening(),
-      connections: () => this.#engine?.connectionCount ?? 0,
+      connections: () => this.#connectionCount(),
       // --reuse-port: the worker listens on its own sockets instead of the master's.
       reusePort: boot.reusePort,
     });
@@ -216,6 +216,11 @@ export class WorkerProcess {
     }
   }
 
+  /** Open connections, upgraded ones included: the engine counts them until they close. */
+  #connectionCount(): number {
+    return this.#engine?.connectionCount ?? 0;
+  }
+
   #onConnection(socket: net.Socket): void {
     // The engine exists before the worker listens; it counts the connection until it closes.
     if (this.#engine) this.#engine.handleConnection(socket);
@@ -233,7 +238,7 @@ export class WorkerProcess {
   #beatMessage(): WorkerMessage {
     const faults = { logDropped: this.#logFiles.dropped(), sendTimeouts: this.#sendTimeouts };
     const stats = { ...this.#stats.snapshot(process.memoryUsage.rss(), this.#engine?.upgradedCount ?? 0), faults };
-    return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#engine?.connectionCount ?? 0, stats };
+    return { tsgun: 'heartbeat', busy: this.#current, requests: this.#requests, connections: this.#connectionCount(), stats };
   }
 
   #beat(): void {
