@@ -768,7 +768,7 @@ export class Connection implements ParserSink, ResponseOwner, SendWatched, PeerS
 
   /**
    * End our side after what is written. Unless the client is known to be done, keep reading
-   * (discarding) until it closes; otherwise close as soon as our FIN is out, as node:http does.
+   * (discarding) until it closes; otherwise close at once.
    */
   #closeGracefully(clientDone = false): void {
     if (this.#state >= LINGERING) return;
@@ -776,7 +776,11 @@ export class Connection implements ParserSink, ResponseOwner, SendWatched, PeerS
     this.#stash = null;
     this.#armLinger(); // also bounds the wait for our own last bytes to leave
     if (clientDone) {
-      this.#socket.destroySoon();
+      // With every byte handed to the kernel, close(2) alone sends them and then our FIN, as
+      // gunicorn and nginx close: no shutdown(2) and no stream 'finish' round first. An empty
+      // receive queue (nothing past the request) means the close cannot turn into a reset.
+      if (this.#socket.writableLength === 0) this.#socket.destroy();
+      else this.#socket.destroySoon();
       return;
     }
     this.#sock._paused = false;
