@@ -51,13 +51,21 @@ export class AddressList {
 /** What `peerAddress` returns for a Unix-socket peer. */
 export const UNIX_PEER = 'unix';
 
+/** The socket fields `peerAddress` reads (a net.Socket has them all). */
+export interface PeerFields {
+  readonly remoteAddress?: string | undefined;
+  readonly localAddress?: string | undefined;
+  readonly destroyed?: boolean;
+}
+
 /**
  * The peer's IP, `UNIX_PEER` for a Unix-socket connection, or '' when a TCP peer's address is
- * unknown (reset before we asked): never trusted. A Unix socket has neither a remote nor a
- * local address; a TCP socket always has a local one.
+ * unknown (reset before we asked, or the socket is already destroyed): never trusted. A live
+ * Unix socket has neither a remote nor a local address; a live TCP socket always has a local
+ * one. A destroyed socket has neither either, so it must not be taken for a Unix peer.
  */
-export function peerAddress(socket: { readonly remoteAddress?: string | undefined; readonly localAddress?: string | undefined }): string {
+export function peerAddress(socket: PeerFields): string {
   const remote = socket.remoteAddress;
   if (remote !== undefined) return remote;
-  return socket.localAddress === undefined ? UNIX_PEER : '';
+  return socket.localAddress === undefined && socket.destroyed !== true ? UNIX_PEER : '';
 }

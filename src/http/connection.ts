@@ -318,8 +318,7 @@ export class Connection implements ParserSink, ResponseOwner, SendWatched, PeerS
   #trustsForwarded(): boolean {
     if (this.#trust === null) {
       const rules = this.#host.forwarded;
-      // A destroyed socket has neither address left, which peerAddress would take for a Unix peer.
-      this.#trust = rules !== null && !this.#socket.destroyed && rules.trusts(peerAddress(this.#socket));
+      this.#trust = rules !== null && rules.trusts(peerAddress(this.#socket));
     }
     return this.#trust;
   }

@@ -34,6 +34,9 @@ describe('AddressList', () => {
     expect(peerAddress({ remoteAddress: '1.2.3.4', localAddress: '5.6.7.8' })).toBe('1.2.3.4');
     expect(peerAddress({})).toBe(UNIX_PEER);
     expect(peerAddress({ localAddress: '127.0.0.1' })).toBe('');
+    // A destroyed TCP socket has lost both addresses: unknown, not a (trusted) Unix peer.
+    expect(peerAddress({ destroyed: true })).toBe('');
+    expect(peerAddress({ remoteAddress: '1.2.3.4', destroyed: true })).toBe('1.2.3.4');
   });
 });
 
